@@ -1,0 +1,86 @@
+"""Command line: regenerate generated/ from schema/, or check that it is current."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+from typing import Dict, List, Optional
+
+from . import bfbs, emit, model
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def generate(schema: str, flatc: str) -> Dict[str, str]:
+    parsed = bfbs.compile_schema(schema, flatc)
+    return emit.Emitter(model.build_model(parsed)).render()
+
+
+def existing_files(out_dir: str) -> Dict[str, str]:
+    found: Dict[str, str] = {}
+    for dirpath, _, names in os.walk(out_dir):
+        for n in names:
+            path = os.path.join(dirpath, n)
+            with open(path, encoding="utf-8") as f:
+                found[os.path.relpath(path, out_dir)] = f.read()
+    return found
+
+
+def check(files: Dict[str, str], out_dir: str) -> List[str]:
+    """Returns a unified diff of out_dir against `files` (empty when current)."""
+    on_disk = existing_files(out_dir) if os.path.isdir(out_dir) else {}
+    diff: List[str] = []
+    for rel in sorted(set(files) | set(on_disk)):
+        old = on_disk.get(rel, "").splitlines(keepends=True)
+        new = files.get(rel, "").splitlines(keepends=True)
+        if old != new:
+            diff.extend(difflib.unified_diff(old, new, f"a/generated/{rel}", f"b/generated/{rel}"))
+    return diff
+
+
+def write(files: Dict[str, str], out_dir: str) -> None:
+    for rel in set(existing_files(out_dir)) - set(files) if os.path.isdir(out_dir) else ():
+        os.remove(os.path.join(out_dir, rel))  # a declaration left the schema
+    for rel, text in sorted(files.items()):
+        path = os.path.join(out_dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="carton-codegen",
+        description="Generate the SDK's C++ (types, byte-exact codecs) from the FlatBuffers schema. "
+                    "flatc parses the schema; its file:line errors are shown as they are.")
+    p.add_argument("--schema", default=os.path.join(ROOT, "schema", "carton.fbs"),
+                   help="the schema entry file (default: schema/carton.fbs)")
+    p.add_argument("--out", default=os.path.join(ROOT, "generated"), help="output directory (default: generated/)")
+    p.add_argument("--flatc", default=os.environ.get("FLATC", "flatc"), help="the flatc to run (default: flatc)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 with a diff if the output directory is not current")
+    args = p.parse_args(argv)
+    try:
+        files = generate(args.schema, args.flatc)
+    except bfbs.FlatcError as e:
+        print(f"carton-codegen: flatc rejected the schema:\n{e}", file=sys.stderr)
+        return 2
+    except model.ModelError as e:
+        print("carton-codegen: the schema cannot describe the wire:", file=sys.stderr)
+        for prob in e.problems:
+            print(f"  {prob}", file=sys.stderr)
+        return 2
+    if args.check:
+        diff = check(files, args.out)
+        if diff:
+            sys.stdout.writelines(diff)
+            print(f"carton-codegen: {args.out} is stale; run codegen/carton-codegen to regenerate", file=sys.stderr)
+            return 1
+        print(f"carton-codegen: {args.out} is current ({len(files)} files)")
+        return 0
+    write(files, args.out)
+    print(f"carton-codegen: wrote {len(files)} files to {args.out}")
+    return 0

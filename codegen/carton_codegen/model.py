@@ -1,0 +1,572 @@
+"""Model layer: the schema as carton's wire sees it.
+
+Turns flatc's parse (bfbs.Schema) into an IR in which every wire fact is resolved:
+each field's wire type (widths, Option, maps, big-endian), each union's variant order
+and tag width, which core revision added what, which messages exist. Everything the
+generator refuses is refused here, with a message that names the schema file, the
+declaration and what to change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Dict, List, Optional, Set, Tuple, Union as TUnion
+
+from . import bfbs
+
+
+class ModelError(Exception):
+    """The schema parses but cannot describe carton's wire. Holds every problem found."""
+
+    def __init__(self, problems: List[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# ---------------------------------------------------------------------------- wire types
+
+SCALARS = {
+    # bfbs base type: (wire name, C++ type, byte width)
+    bfbs.BOOL: ("bool", "bool", 1),
+    bfbs.BYTE: ("i8", "std::int8_t", 1),
+    bfbs.UBYTE: ("u8", "std::uint8_t", 1),
+    bfbs.SHORT: ("i16", "std::int16_t", 2),
+    bfbs.USHORT: ("u16", "std::uint16_t", 2),
+    bfbs.INT: ("i32", "std::int32_t", 4),
+    bfbs.UINT: ("u32", "std::uint32_t", 4),
+    bfbs.LONG: ("i64", "std::int64_t", 8),
+    bfbs.ULONG: ("u64", "std::uint64_t", 8),
+    bfbs.FLOAT: ("f32", "float", 4),
+    bfbs.DOUBLE: ("f64", "double", 8),
+}
+TAG_WIDTHS = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
+WIRE_OVERRIDES = {"u64be": bfbs.ULONG}  # wire: "..." value -> the FlatBuffers type it applies to
+LENGTH_WIDTH = 8  # bincode fixint: every string, byte buffer, vector and map length is a u64
+
+# The tensor element types the runtime's Tensor supports; `dtype` attributes name these.
+DTYPES = ["float32", "float64", "string", "int8", "int16", "int32", "int64",
+          "uint8", "uint16", "uint32", "uint64", "nested"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scalar:
+    wire: str  # u8 .. u64, i8 .. i64, f32, f64, bool
+    cpp: str
+    width: int
+    big_endian: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class String:
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Bytes:
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Vector:
+    element: "WireType"
+
+
+@dataclasses.dataclass(frozen=True)
+class Map:
+    key: "WireType"
+    value: "WireType"
+    entry: str  # the entry table's name, for messages
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    inner: "WireType"
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordRef:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class UnionRef:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EnumRef:
+    name: str
+
+
+WireType = TUnion[Scalar, String, Bytes, Vector, Map, Option, RecordRef, UnionRef, EnumRef]
+
+
+# ------------------------------------------------------------------------- declarations
+
+@dataclasses.dataclass
+class Field:
+    name: str
+    type: WireType
+    doc: List[str]
+    since: Optional[str] = None  # revision name
+    always_some: bool = False
+    default: Optional[str] = None  # C++ initializer for scalars (fbs default)
+
+
+@dataclasses.dataclass
+class Record:
+    name: str  # short name
+    qname: str  # fbs qualified name
+    namespace: List[str]
+    doc: List[str]
+    fields: List[Field]
+    is_struct: bool
+    file: str  # schema file stem ("rpc")
+    wire_index: Optional[int] = None
+    since: Optional[str] = None
+    message: Optional[str] = None
+    channel: Optional[str] = None
+    direction: Optional[str] = None
+    reply: Optional[str] = None
+    streaming: bool = False
+    dtype: Optional[str] = None
+    native_internal: bool = False  # only reachable through a native union; not emitted
+
+
+@dataclasses.dataclass
+class Union:
+    name: str
+    qname: str
+    namespace: List[str]
+    doc: List[str]
+    variants: List[str]  # record qnames in wire-index order
+    tag_width: Optional[int]
+    file: str
+    native: Optional[str] = None
+    native_internal: bool = False
+
+
+@dataclasses.dataclass
+class EnumValue:
+    name: str
+    value: int
+    doc: List[str]
+
+
+@dataclasses.dataclass
+class Enum:
+    name: str
+    qname: str
+    namespace: List[str]
+    doc: List[str]
+    values: List[EnumValue]
+    underlying: Scalar
+    file: str
+    is_revisions: bool = False
+
+
+@dataclasses.dataclass
+class Model:
+    records: Dict[str, Record]
+    unions: Dict[str, Union]
+    enums: Dict[str, Enum]
+    revisions: List[str]  # oldest first
+    files: List[str]  # schema file stems in include order (dependencies first)
+
+    def record(self, qname: str) -> Record:
+        return self.records[qname]
+
+    def messages(self) -> List[Record]:
+        return [r for r in self.records.values() if r.message]
+
+    def latest_revision(self) -> str:
+        return self.revisions[-1]
+
+    def native_union(self) -> Optional[Union]:
+        natives = [u for u in self.unions.values() if u.native]
+        return natives[0] if natives else None
+
+
+# ------------------------------------------------------------------------------ building
+
+def _short(qname: str) -> str:
+    return qname.rsplit(".", 1)[-1]
+
+
+def _namespace(qname: str) -> List[str]:
+    return qname.split(".")[:-1]
+
+
+def _doc(lines: List[str]) -> List[str]:
+    return [l[1:] if l.startswith(" ") else l for l in lines]
+
+
+def _file_name(path: str) -> str:
+    return path.lstrip("/")  # flatc writes declaration files as "//name.fbs"
+
+
+def _file_stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+class _Builder:
+    def __init__(self, schema: bfbs.Schema):
+        self.s = schema
+        self.problems: List[str] = []
+
+    def problem(self, where: str, msg: str) -> None:
+        self.problems.append(f"{where}: {msg}")
+
+    # -- types
+
+    def field_type(self, owner: bfbs.Object, f: bfbs.Field) -> Optional[WireType]:
+        where = f"{_file_name(owner.declaration_file)}: field {_short(owner.name)}.{f.name}"
+        t = f.type
+        wire = f.attributes.get("wire")
+        if wire is not None:
+            if wire not in WIRE_OVERRIDES:
+                self.problem(where, f"unknown wire type '{wire}' (known: {', '.join(sorted(WIRE_OVERRIDES))})")
+                return None
+            if t.base_type != WIRE_OVERRIDES[wire]:
+                self.problem(where, f"wire type '{wire}' needs a field of type "
+                                    f"{bfbs.BASE_TYPE_NAMES[WIRE_OVERRIDES[wire]]}")
+                return None
+            base = self.scalar(t.base_type)
+            wt: WireType = Scalar(base.wire, base.cpp, base.width, big_endian=True)
+        elif "map" in f.attributes:
+            wt = self.map_type(where, t)
+            if wt is None:
+                return None
+        else:
+            wt = self.plain_type(where, t.base_type, t.element, t.index)
+            if wt is None:
+                return None
+        if "option" in f.attributes:
+            if "always_some" in f.attributes:
+                self.problem(where, "a field cannot be both `option` and `always_some`")
+            wt = Option(wt)
+        return wt
+
+    def scalar(self, base_type: int) -> Scalar:
+        name, cpp, width = SCALARS[base_type]
+        return Scalar(name, cpp, width)
+
+    def plain_type(self, where: str, base: int, element: int, index: int) -> Optional[WireType]:
+        if base in SCALARS:
+            if index >= 0:
+                return EnumRef(self.s.enums[index].name)
+            return self.scalar(base)
+        if base == bfbs.STRING:
+            return String()
+        if base == bfbs.OBJ:
+            return RecordRef(self.s.objects[index].name)
+        if base == bfbs.UNION:
+            return UnionRef(self.s.enums[index].name)
+        if base == bfbs.VECTOR:
+            if element == bfbs.UBYTE and index < 0:
+                return Bytes()
+            inner = self.plain_type(where, element, bfbs.NONE, index)
+            return Vector(inner) if inner is not None else None
+        self.problem(where, f"unknown wire type for FlatBuffers type '{bfbs.BASE_TYPE_NAMES.get(base, base)}'")
+        return None
+
+    def map_type(self, where: str, t: bfbs.Type) -> Optional[WireType]:
+        if t.base_type != bfbs.VECTOR or t.element != bfbs.OBJ:
+            self.problem(where, "`map` needs a vector of entry tables with fields `key` and `value`")
+            return None
+        entry = self.s.objects[t.index]
+        names = [f.name for f in entry.fields if f.type.base_type != bfbs.UTYPE]
+        if names != ["key", "value"]:
+            self.problem(where, f"map entry table {_short(entry.name)} must have exactly the fields "
+                                f"`key` and `value` (has {', '.join(names) or 'none'})")
+            return None
+        ew = f"{_file_name(entry.declaration_file)}: field {_short(entry.name)}"
+        key = self.field_type(entry, entry.fields[[f.name for f in entry.fields].index("key")])
+        value = self.field_type(entry, entry.fields[[f.name for f in entry.fields].index("value")])
+        if key is None or value is None:
+            return None
+        if isinstance(key, (Option, Vector, Map, UnionRef)):
+            self.problem(ew, "a map key must be a scalar, string or record")
+            return None
+        return Map(key, value, entry.name)
+
+    # -- declarations
+
+    def build(self) -> Model:
+        revisions = self.revisions()
+        enums: Dict[str, Enum] = {}
+        unions: Dict[str, Union] = {}
+        for e in self.s.enums:
+            if e.is_union:
+                u = self.union(e)
+                if u:
+                    unions[u.qname] = u
+            else:
+                enums[e.name] = Enum(
+                    name=_short(e.name), qname=e.name, namespace=_namespace(e.name), doc=_doc(e.documentation),
+                    values=[EnumValue(v.name, v.value, _doc(v.documentation)) for v in e.values],
+                    underlying=self.scalar(e.underlying_type.base_type), file=_file_stem(e.declaration_file),
+                    is_revisions="revisions" in e.attributes)
+        records: Dict[str, Record] = {}
+        for o in self.s.objects:
+            r = self.record(o, revisions)
+            records[r.qname] = r
+        model = Model(records=records, unions=unions, enums=enums, revisions=revisions, files=self.files())
+        self.check_union_fields(model)
+        self.check_unions(model)
+        self.check_replies(model)
+        self.mark_native_internal(model)
+        self.check_native(model)
+        self.check_bounded(model)
+        if self.problems:
+            raise ModelError(self.problems)
+        return model
+
+    def files(self) -> List[str]:
+        order: List[str] = []
+        for decl in [o.declaration_file for o in self.s.objects] + [e.declaration_file for e in self.s.enums]:
+            stem = _file_stem(decl)
+            if stem not in order:
+                order.append(stem)
+        return order
+
+    def revisions(self) -> List[str]:
+        revs = [e for e in self.s.enums if not e.is_union and "revisions" in e.attributes]
+        if len(revs) != 1:
+            self.problem("schema", f"exactly one enum must carry the `revisions` attribute (found {len(revs)})")
+            return []
+        return [v.name for v in sorted(revs[0].values, key=lambda v: v.value)]
+
+    def check_since(self, where: str, attrs: Dict[str, str], revisions: List[str]) -> Optional[str]:
+        since = attrs.get("since")
+        if since is not None and since not in revisions:
+            self.problem(where, f"since: '{since}' is not a core revision (known: {', '.join(revisions)})")
+        return since
+
+    def record(self, o: bfbs.Object, revisions: List[str]) -> Record:
+        where = f"{_file_name(o.declaration_file)}: {'struct' if o.is_struct else 'table'} {_short(o.name)}"
+        fields = []
+        for f in o.fields:
+            if bfbs.UTYPE in (f.type.base_type, f.type.element):
+                continue  # flatc's hidden union type field; the wire tag is the union's own
+            wt = self.field_type(o, f)
+            if wt is None:
+                continue
+            fwhere = f"{_file_name(o.declaration_file)}: field {_short(o.name)}.{f.name}"
+            default = None
+            if isinstance(wt, Scalar) and wt.wire == "bool":
+                default = "true" if f.default_integer else "false"
+            elif isinstance(wt, Scalar) and wt.wire in ("f32", "f64"):
+                default = repr(f.default_real)
+            elif isinstance(wt, Scalar):
+                default = str(f.default_integer)
+            fields.append(Field(name=f.name, type=wt, doc=_doc(f.documentation),
+                                since=self.check_since(fwhere, f.attributes, revisions),
+                                always_some="always_some" in f.attributes, default=default))
+        wire_index = o.attributes.get("wire_index")
+        if wire_index is not None:
+            try:
+                wire_index = int(wire_index)
+            except ValueError:
+                self.problem(where, f"wire_index must be an integer, not '{wire_index}'")
+                wire_index = None
+        dtype = o.attributes.get("dtype")
+        if dtype is not None and dtype not in DTYPES:
+            self.problem(where, f"unknown dtype '{dtype}' (known: {', '.join(DTYPES)})")
+        return Record(name=_short(o.name), qname=o.name, namespace=_namespace(o.name), doc=_doc(o.documentation),
+                      fields=fields, is_struct=o.is_struct, file=_file_stem(o.declaration_file),
+                      wire_index=wire_index, since=self.check_since(where, o.attributes, revisions),
+                      message=o.attributes.get("message"), channel=o.attributes.get("channel"),
+                      direction=o.attributes.get("direction"), reply=o.attributes.get("reply"),
+                      streaming="streaming" in o.attributes, dtype=dtype)
+
+    def union(self, e: bfbs.Enum) -> Optional[Union]:
+        where = f"{_file_name(e.declaration_file)}: union {_short(e.name)}"
+        tag = e.attributes.get("tag")
+        width = None
+        if tag is not None:
+            if tag not in TAG_WIDTHS:
+                self.problem(where, f"unknown wire type '{tag}' for the tag (known: {', '.join(TAG_WIDTHS)})")
+            else:
+                width = TAG_WIDTHS[tag]
+        members = []
+        for v in e.values:
+            if v.union_type is None or v.union_type.base_type != bfbs.OBJ:
+                continue  # NONE
+            members.append(self.s.objects[v.union_type.index])
+        indexed: Dict[int, str] = {}
+        for m in members:
+            wi = m.attributes.get("wire_index")
+            if wi is None:
+                self.problem(where, f"member {_short(m.name)} has no wire_index (declare it on table {_short(m.name)})")
+                continue
+            try:
+                wi = int(wi)
+            except ValueError:
+                continue  # reported with the record
+            if wi in indexed:
+                self.problem(where, f"variants {_short(indexed[wi])} and {_short(m.name)} both have wire index {wi}")
+                continue
+            indexed[wi] = m.name
+        if indexed and len(indexed) == len(members):
+            missing = [i for i in range(len(members)) if i not in indexed]
+            if missing:
+                self.problem(where, f"wire indices must be 0..{len(members) - 1} without gaps "
+                                    f"(missing {', '.join(map(str, missing))})")
+        variants = [indexed[i] for i in sorted(indexed)]
+        return Union(name=_short(e.name), qname=e.name, namespace=_namespace(e.name), doc=_doc(e.documentation),
+                     variants=variants, tag_width=width, file=_file_stem(e.declaration_file),
+                     native=e.attributes.get("native"))
+
+    # -- cross-checks
+
+    def check_union_fields(self, model: Model) -> None:
+        for r in model.records.values():
+            for f in r.fields:
+                for u in _unions_in(f.type):
+                    union = model.unions.get(u)
+                    if union is not None and union.tag_width is None:
+                        self.problem(f"{r.file}.fbs: field {r.name}.{f.name}",
+                                     f"union {union.name} has no wire width for its tag "
+                                     f"(declare `tag: \"u32\"` on union {union.name})")
+                if f.always_some and not isinstance(f.type, UnionRef):
+                    pass  # always_some applies to any type; nothing more to check
+
+    def check_unions(self, model: Model) -> None:
+        for u in model.unions.values():
+            for v in u.variants:
+                rec = model.records[v]
+                if rec.is_struct:
+                    self.problem(f"{u.file}.fbs: union {u.name}", f"member {rec.name} must be a table")
+
+    def check_replies(self, model: Model) -> None:
+        names = {r.name: r for r in model.records.values()}
+        for r in model.records.values():
+            if r.reply and r.reply not in names:
+                self.problem(f"{r.file}.fbs: table {r.name}", f"reply '{r.reply}' names no table")
+
+    def mark_native_internal(self, model: Model) -> None:
+        reachable_from_native: Set[str] = set()
+        stack = [v for u in model.unions.values() if u.native for v in u.variants]
+        while stack:
+            q = stack.pop()
+            if q in reachable_from_native:
+                continue
+            reachable_from_native.add(q)
+            if q in model.records:
+                for f in model.records[q].fields:
+                    stack.extend(_refs(f.type))
+            elif q in model.unions and not model.unions[q].native:
+                stack.extend(model.unions[q].variants)
+        for q in reachable_from_native:
+            if q in model.records:
+                model.records[q].native_internal = True
+            elif q in model.unions and not model.unions[q].native:
+                model.unions[q].native_internal = True
+
+    def check_native(self, model: Model) -> None:
+        natives = [u for u in model.unions.values() if u.native]
+        if len(natives) > 1:
+            self.problem("schema", "only one union can be `native` (the tensor)")
+        for u in natives:
+            where = f"{u.file}.fbs: union {u.name}"
+            seen = set()
+            for v in u.variants:
+                rec = model.records[v]
+                if rec.dtype is None:
+                    self.problem(where, f"member {rec.name} of a native tensor union needs a dtype")
+                    continue
+                if rec.dtype in seen:
+                    self.problem(where, f"dtype '{rec.dtype}' appears twice")
+                seen.add(rec.dtype)
+                if rec.dtype == "nested":
+                    ok = len(rec.fields) == 1 and rec.fields[0].type == Vector(UnionRef(u.qname))
+                    if not ok:
+                        self.problem(where, f"nested member {rec.name} must have one field: [{u.name}]")
+                    continue
+                if len(rec.fields) != 1 or not isinstance(rec.fields[0].type, RecordRef):
+                    self.problem(where, f"member {rec.name} must have one field: its storage table")
+                    continue
+                self.check_storage(model, where, model.records[rec.fields[0].type.name])
+
+    def check_storage(self, model: Model, where: str, storage: Record) -> None:
+        """The runtime's tensor codec speaks exactly this layout; refuse anything else."""
+        shape = [(f.name, type(f.type).__name__, f.always_some) for f in storage.fields]
+        expected = [("data", "UnionRef", True), ("shape", "Vector", False), ("strides", "Option", False)]
+        if shape != expected:
+            self.problem(where, f"storage table {storage.name} must be (data: union (always_some), "
+                                f"shape: [ulong], strides: [ulong] (option)) for the runtime tensor codec")
+            return
+        if storage.fields[1].type != Vector(Scalar("u64", "std::uint64_t", 8)) or \
+                storage.fields[2].type != Option(Vector(Scalar("u64", "std::uint64_t", 8))):
+            self.problem(where, f"{storage.name}.shape and .strides must be [ulong]")
+        inline = model.unions[storage.fields[0].type.name]
+        kinds = []
+        for v in inline.variants:
+            rec = model.records[v]
+            kinds.append([f.type for f in rec.fields])
+        if kinds != [[Bytes()], [Vector(String())]]:
+            self.problem(where, f"union {inline.name} must list numeric storage ([ubyte]) at index 0 "
+                                f"and string storage ([string]) at index 1")
+
+    def check_bounded(self, model: Model) -> None:
+        """A vector of elements that take no bytes could claim 2^64 elements in 8 bytes."""
+        for r in model.records.values():
+            for f in r.fields:
+                t = f.type.inner if isinstance(f.type, Option) else f.type
+                if isinstance(t, Vector) and min_wire_size(model, t.element) == 0:
+                    self.problem(f"{r.file}.fbs: field {r.name}.{f.name}",
+                                 "a vector of elements that take no bytes cannot be bounded")
+
+
+def _refs(t: WireType) -> List[str]:
+    if isinstance(t, (RecordRef, UnionRef)):
+        return [t.name]
+    if isinstance(t, (Vector,)):
+        return _refs(t.element)
+    if isinstance(t, Option):
+        return _refs(t.inner)
+    if isinstance(t, Map):
+        return _refs(t.key) + _refs(t.value)
+    return []
+
+
+def _unions_in(t: WireType) -> List[str]:
+    if isinstance(t, UnionRef):
+        return [t.name]
+    if isinstance(t, Vector):
+        return _unions_in(t.element)
+    if isinstance(t, Option):
+        return _unions_in(t.inner)
+    if isinstance(t, Map):
+        return _unions_in(t.value)
+    return []
+
+
+def min_wire_size(model: Model, t: WireType, _seen: Optional[Set[str]] = None) -> int:
+    """The fewest bytes a value of this type occupies on the wire (bounds vector counts)."""
+    seen = _seen or set()
+    if isinstance(t, Scalar):
+        return t.width
+    if isinstance(t, (String, Bytes, Vector, Map)):
+        return LENGTH_WIDTH
+    if isinstance(t, Option):
+        return 1
+    if isinstance(t, EnumRef):
+        return model.enums[t.name].underlying.width
+    if isinstance(t, RecordRef):
+        # A field added by a later revision is absent in older ones: not part of the bound.
+        return sum(min_wire_size(model, f.type, seen) + (1 if f.always_some else 0)
+                   for f in model.records[t.name].fields if f.since is None)
+    if isinstance(t, UnionRef):
+        u = model.unions[t.name]
+        if t.name in seen:
+            return u.tag_width or 0  # recursion: the tag alone is a safe lower bound
+        seen = seen | {t.name}
+        return (u.tag_width or 0) + min((min_wire_size(model, RecordRef(v), seen) for v in u.variants), default=0)
+    raise TypeError(t)
+
+
+def build_model(schema: bfbs.Schema) -> Model:
+    return _Builder(schema).build()

@@ -1,0 +1,45 @@
+#include "carton/wire/writer.hpp"
+
+namespace carton::wire {
+
+void Writer::u64_big_endian(std::uint64_t v) {
+  std::uint8_t b[8];
+  for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<std::uint8_t>(v);
+  out_.head.insert(out_.head.end(), b, b + 8);
+}
+
+void Writer::string(std::string_view s) {
+  count(s.size());
+  out_.head.insert(out_.head.end(), s.begin(), s.end());
+}
+
+void Writer::bytes(const Bytes& b) {
+  count(b.size());
+  if (b.size() >= kGatherThreshold) {
+    out_.segments.push_back({out_.head.size(), b});
+  } else {
+    out_.head.insert(out_.head.end(), b.begin(), b.end());
+  }
+}
+
+void Writer::tag(std::size_t width, std::uint32_t index) {
+  switch (width) {
+    case 1: fixed<std::uint8_t>(static_cast<std::uint8_t>(index)); break;
+    case 2: fixed<std::uint16_t>(static_cast<std::uint16_t>(index)); break;
+    case 4: fixed<std::uint32_t>(index); break;
+    default: fixed<std::uint64_t>(index); break;
+  }
+}
+
+void Writer::enter_nested() {
+  if (++depth_ > limits_.max_depth) {
+    --depth_;
+    throw EncodeError("cannot encode: nesting depth exceeds the limit of " + std::to_string(limits_.max_depth));
+  }
+}
+
+void Writer::not_in_revision(const char* what) {
+  throw EncodeError(std::string("cannot encode ") + what + ": it does not exist in the selected core revision");
+}
+
+}  // namespace carton::wire

@@ -1,0 +1,105 @@
+// Tensors: views into the received frame (no copy on decode), gather segments on
+// encode (no copy of large storage), bit-exact values for every dtype.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "carton/wire/messages.hpp"
+#include "test_support.hpp"
+
+using namespace carton;
+using wire::CoreRevision;
+using wire::DType;
+using wire::Tensor;
+
+namespace {
+
+wire::RPCRequest infer(Tensor t) {
+  wire::InferWithTensorsRequest r;
+  r.tensors.insert_or_assign("t", std::move(t));
+  return wire::RPCRequest{{7}, std::move(r)};
+}
+
+template <class T>
+void check_dtype_round_trip(std::vector<T> values) {
+  const Tensor t = Tensor::from_values<T>({values.size()}, values);
+  const auto req = infer(t);
+  const auto bytes = wire::encode_message(req, CoreRevision::Carton0_0_1).flatten();
+  const auto back = wire::decode_message<wire::RPCRequest>(test::bytes_of(bytes), CoreRevision::Carton0_0_1);
+  const auto& got = std::get<wire::InferWithTensorsRequest>(back.data).tensors.at("t");
+  BOOST_TEST((got.dtype() == wire::DTypeOf<T>::value));
+  BOOST_TEST((got == t));
+  BOOST_TEST(std::memcmp(got.bytes().data(), values.data(), values.size() * sizeof(T)) == 0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_numeric_dtype_round_trips_bit_exactly) {
+  check_dtype_round_trip<float>({1.5f, -0.0f, std::numeric_limits<float>::infinity(),
+                                 std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::denorm_min()});
+  check_dtype_round_trip<double>({3.141592653589793, -1e-310, std::numeric_limits<double>::signaling_NaN()});
+  check_dtype_round_trip<std::int8_t>({-128, 0, 127});
+  check_dtype_round_trip<std::int16_t>({-32768, 1, 32767});
+  check_dtype_round_trip<std::int32_t>({std::numeric_limits<std::int32_t>::min(), -1, 1});
+  check_dtype_round_trip<std::int64_t>({std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()});
+  check_dtype_round_trip<std::uint8_t>({0, 1, 254, 255});
+  check_dtype_round_trip<std::uint16_t>({0x0102, 0xffff});
+  check_dtype_round_trip<std::uint32_t>({0x01020304, 0xffffffff});
+  check_dtype_round_trip<std::uint64_t>({0x0102030405060708ull, std::numeric_limits<std::uint64_t>::max()});
+}
+
+BOOST_AUTO_TEST_CASE(decoded_numeric_storage_is_a_view_into_the_frame) {
+  std::vector<float> values(1 << 20);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  const auto frame = test::bytes_of(
+      wire::encode_message(infer(Tensor::from_values<float>({values.size()}, values)), CoreRevision::Carton0_0_1)
+          .flatten());
+  const auto req = wire::decode_message<wire::RPCRequest>(frame, CoreRevision::Carton0_0_1);
+  const auto& t = std::get<wire::InferWithTensorsRequest>(req.data).tensors.at("t");
+  BOOST_TEST(t.bytes().data() >= frame.data());
+  BOOST_TEST(t.bytes().data() + t.bytes().size() <= frame.data() + frame.size());
+  BOOST_TEST(t.bytes().owner() == frame.owner());  // keeps the frame alive
+  BOOST_TEST(t.value<float>(12345) == 12345.0f);
+}
+
+BOOST_AUTO_TEST_CASE(large_storage_is_gathered_not_copied) {
+  const std::vector<std::uint8_t> big(1 << 20, 0xab);
+  const auto storage = wire::Bytes::copy_of(big.data(), big.size());
+  const Tensor t = Tensor::from_bytes(DType::kUInt8, {big.size()}, storage);
+  const auto enc = wire::encode_message(infer(t), CoreRevision::Carton0_0_1);
+  BOOST_REQUIRE(enc.segments.size() == 1u);
+  BOOST_TEST(enc.segments[0].bytes.data() == storage.data());
+  BOOST_TEST(enc.head.size() < 128u);
+  BOOST_TEST(enc.size() == enc.head.size() + big.size());
+  const auto iov = enc.iovecs();
+  std::size_t total = 0;
+  for (const auto& v : iov) total += v.iov_len;
+  BOOST_TEST(total == enc.size());
+}
+
+BOOST_AUTO_TEST_CASE(string_scalar_empty_and_strided_tensors_round_trip) {
+  const std::vector<Tensor> tensors = {
+      Tensor::from_strings({2}, {"héllo", ""}),
+      Tensor::from_strings({}, {"scalar"}),
+      Tensor::from_values<float>({}, {42.0f}),
+      Tensor::from_values<float>({0}, {0.0f}),
+      Tensor::from_values<float>({2, 3}, {0, 1, 2, 3, 4, 5}, wire::Shape{1, 2}),
+      Tensor::nested({Tensor::from_values<std::int32_t>({1}, {-7}), Tensor::nested({})}),
+  };
+  for (const auto& t : tensors) {
+    const auto bytes = wire::encode_message(infer(t), CoreRevision::Carton2023_09).flatten();
+    const auto back = wire::decode_message<wire::RPCRequest>(test::bytes_of(bytes), CoreRevision::Carton2023_09);
+    BOOST_TEST((std::get<wire::InferWithTensorsRequest>(back.data).tensors.at("t") == t));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(typed_access_checks_dtype_and_bounds) {
+  const Tensor t = Tensor::from_values<std::int16_t>({2}, {1, 2});
+  BOOST_CHECK_THROW(t.value<float>(0), std::invalid_argument);
+  BOOST_CHECK_THROW(t.value<std::int16_t>(2), std::out_of_range);
+  BOOST_CHECK_THROW(Tensor::from_bytes(DType::kInt32, {1}, wire::Bytes::copy_of("abc", 3)), std::invalid_argument);
+  BOOST_TEST(t.numel() == 2u);
+  BOOST_TEST(Tensor::from_values<float>({3, 0}, {0.0f}).numel() == 0u);
+}
