@@ -10,7 +10,7 @@ add_library(carton_transport STATIC
 target_include_directories(carton_transport PUBLIC
   $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-target_link_libraries(carton_transport PUBLIC Boost::headers Threads::Threads)
+target_link_libraries(carton_transport PUBLIC carton_wire Boost::headers Threads::Threads)
 # Runners may be shared libraries (e.g. loaded by a Python host), so the SDK is PIC.
 set_target_properties(carton_transport PROPERTIES POSITION_INDEPENDENT_CODE ON)
 add_library(carton::transport ALIAS carton_transport)
