@@ -221,11 +221,46 @@ class Emitter:
             for tmpl, name in (("types.hpp.j2", f"{stem}_types.hpp"), ("codec.hpp.j2", f"{stem}_codec.hpp"),
                                ("codec.cpp.j2", f"{stem}_codec.cpp")):
                 out[f"carton/wire/{name}"] = self.env.get_template(tmpl).render(**ctx)
+        service = self.rpc_service()
+        if service:
+            for tmpl, name in (("runner_handler.hpp.j2", "carton/runner/runner_handler.hpp"),
+                               ("runner_handler.cpp.j2", "carton/runner/runner_handler.cpp"),
+                               ("mock_runner_handler.hpp.j2", "carton/mock/mock_runner_handler.hpp"),
+                               ("typed_core.hpp.j2", "carton/mock/typed_core.hpp"),
+                               ("typed_core.cpp.j2", "carton/mock/typed_core.cpp")):
+                out[name] = self.env.get_template(tmpl).render(banner=BANNER, abi=RUNTIME_ABI_VERSION, **service)
         out["carton/wire/messages.hpp"] = self.env.get_template("messages.hpp.j2").render(
             banner=BANNER, files=self.files_in_order(),
             messages=[dict(cpp=self.qualified(r.qname), name=r.message)
                       for r in sorted(self.m.messages(), key=lambda r: r.message)])
         return out
+
+    def rpc_service(self) -> Dict:
+        """The RPC request union (core -> runner) as a service: one method per variant."""
+        requests = [r for r in self.m.messages() if r.channel == "rpc" and r.direction == "core->runner"]
+        if not requests:
+            return {}
+        msg = requests[0]
+        field = next(f for f in msg.fields if isinstance(f.type, M.UnionRef))
+        union = self.m.unions[field.type.name]
+        responders: Dict[str, Dict] = {}
+        methods = []
+        for i, q in enumerate(union.variants):
+            req = self.m.records[q]
+            if not req.reply:
+                raise M.ModelError([f"{req.file}.fbs: table {req.name}: a request variant needs `reply`"])
+            alias = _strip(req.reply, "Response") + "Responder"
+            kind = "StreamingResponder" if req.streaming else "Responder"
+            if alias in responders and responders[alias]["kind"] != kind:
+                raise M.ModelError([f"{req.file}.fbs: table {req.reply} answers streaming and non-streaming "
+                                    "requests; give them separate response tables"])
+            reply_q = next(r.qname for r in self.m.records.values() if r.name == req.reply)
+            responders[alias] = dict(alias=alias, kind=kind, response=self.qualified(reply_q))
+            methods.append(dict(index=i, name=_snake(_strip(req.name, "Request")), request=self.qualified(q),
+                                request_name=req.name, doc=req.doc, responder=alias, streaming=req.streaming,
+                                response=self.qualified(reply_q), title=_strip(req.name, "Request")))
+        return dict(message=self.qualified(msg.qname), union=self.qualified(union.qname),
+                    responders=list(responders.values()), methods=methods)
 
     def namespace_of(self, stem: str) -> List[str]:
         for coll in (self.m.records, self.m.unions, self.m.enums):
@@ -233,6 +268,19 @@ class Emitter:
                 if d.file == stem:
                     return d.namespace
         return ["carton", "wire"]
+
+
+def _strip(name: str, suffix: str) -> str:
+    return name[: -len(suffix)] if name.endswith(suffix) else name
+
+
+def _snake(name: str) -> str:
+    out = ""
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper():
+            out += "_"
+        out += c.lower()
+    return out
 
 
 def _camel(dtype: str) -> str:

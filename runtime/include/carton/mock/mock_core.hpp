@@ -1,0 +1,73 @@
+// MockCore: plays carton's core against a runner binary, over real sockets, exactly as
+// carton starts runners: a bootstrap socket in a fresh temp dir, `RUNNER --uds-path
+// PATH`, CUDA_VISIBLE_DEVICES from the Device, one socketpair per channel sent with
+// SCM_RIGHTS. It sends requests with ids counted from 0, collects every response,
+// accepts log messages at any time, and records what the real core would panic on.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "carton/mock/core_transport.hpp"
+#include "carton/mock/typed_core.hpp"
+#include "carton/wire/common_types.hpp"
+#include "carton/wire/encoded.hpp"
+#include "carton/wire/rpc_types.hpp"
+
+namespace carton::mock {
+
+struct MockCoreOptions {
+  std::string runner_path;
+  std::vector<std::string> extra_args;             // after --uds-path PATH
+  std::map<std::string, std::string> environment;  // added to the inherited environment
+  wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  wire::Device device = wire::CpuDevice{};
+  std::chrono::milliseconds call_timeout{20000};
+  // Bootstrap variations the runner must tolerate.
+  bool filesystem_channel_first = false;
+  bool split_id_and_fd = false;  // the id bytes in one sendmsg, the fd in the next
+};
+
+class MockCore : public CoreTransport {
+ public:
+  explicit MockCore(MockCoreOptions options);
+  ~MockCore() override;  // closes the channels and reaps the runner (SIGKILL after 5 s)
+  MockCore(const MockCore&) = delete;
+  MockCore& operator=(const MockCore&) = delete;
+
+  // Typed calls (generated): core().load(...), core().infer_with_tensors(...), ...
+  TypedCore& core() { return typed_; }
+
+  std::vector<wire::RPCResponse> call(wire::RPCRequestData request) override;
+  // Sends without waiting; pair with wait().
+  wire::RpcId send(wire::RPCRequestData request);
+  std::vector<wire::RPCResponse> wait(wire::RpcId id);
+  // Writes one frame with this payload on the RPC channel, for malformed-input tests.
+  void send_raw_payload(std::vector<std::uint8_t> payload);
+  // Writes raw bytes (no framing added) on the RPC channel.
+  void send_raw_bytes(std::vector<std::uint8_t> bytes);
+
+  // Serves `directory` on the next filesystem stream; the token goes into Load/Pack.
+  wire::FsToken serve_directory(const std::string& directory, bool writable);
+
+  std::vector<wire::LogRecord> logs() const;
+  // Replies the real core would panic on (unknown id, undecodable frames, ...).
+  std::vector<std::string> violations() const;
+
+  pid_t runner_pid() const;
+  // Closes both channels (what the core does when it drops the runner) and waits for
+  // the runner to exit; returns its wait status, or -1 if it had to be killed.
+  int close_and_wait(std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  TypedCore typed_;
+};
+
+}  // namespace carton::mock

@@ -1,0 +1,36 @@
+// serve(): the runner's request loop on already-connected channels.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "carton/runner/runner_handler.hpp"
+#include "carton/runtime/bootstrap.hpp"
+#include "carton/runtime/log_forwarder.hpp"
+#include "carton/runtime/trace.hpp"
+#include "carton/wire/common_types.hpp"
+#include "carton/wire/limits.hpp"
+
+namespace carton::runner {
+
+struct ServeOptions {
+  // Neither side can detect the other's revision; it has to be chosen (docs/runtime.md).
+  wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  // A frame larger than this closes its channel with an error naming size and limit.
+  std::uint64_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
+  // Handlers run on this many threads, so that several requests can be in flight and
+  // a handler may block (for example on the filesystem) without stalling the others.
+  std::size_t handler_threads = 4;
+  // When set, log records go to the core as LogMessage responses while it is there.
+  std::shared_ptr<runtime::LogForwarder> logs;
+  // When set, each request's handler time is a span in this Chrome trace.
+  std::shared_ptr<runtime::TraceWriter> trace;
+};
+
+// Serves requests until the core closes the RPC channel, then lets the handlers in
+// flight finish (their answers go out while the channel still takes them) and returns:
+// 0 after the core closed the channel, 1 after a protocol error closed it.
+int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions& options = {});
+
+}  // namespace carton::runner

@@ -1,0 +1,72 @@
+#include "carton/runner/run.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "carton/runner/serve.hpp"
+#include "carton/runtime/boost_log_bridge.hpp"
+#include "carton/runtime/bootstrap.hpp"
+#include "carton/runtime/parent_death.hpp"
+#include "carton/wire/limits.hpp"
+
+#ifndef CARTON_SDK_VERSION
+#define CARTON_SDK_VERSION "unknown"
+#endif
+
+namespace carton::runner {
+namespace {
+
+// The revision comes from --core-revision, else CARTON_CORE_REVISION, else 0.0.1.
+wire::CoreRevision parse_revision(const std::string& text) {
+  if (text == "0.0.1") return wire::CoreRevision::Carton0_0_1;
+  if (text == "2023-09") return wire::CoreRevision::Carton2023_09;
+  throw CLI::ValidationError("--core-revision", "unknown core revision '" + text + "' (known: 0.0.1, 2023-09)");
+}
+
+}  // namespace
+
+int run(int argc, char** argv, RunnerHandler& handler, const RunnerInfo& info) {
+  CLI::App app{info.name + ": a carton runner (carton-runner-sdk " CARTON_SDK_VERSION ")"};
+  std::string uds_path;
+  const char* env_revision = std::getenv("CARTON_CORE_REVISION");
+  std::string revision = env_revision && *env_revision ? env_revision : "0.0.1";
+  ServeOptions options;
+  std::uint64_t bootstrap_timeout_ms = 30000;
+  app.set_version_flag("--version", info.name + " " + info.version + " (carton-runner-sdk " CARTON_SDK_VERSION ")");
+  app.add_option("--uds-path", uds_path, "The core's bootstrap socket (carton passes it)")->required();
+  app.add_option("--core-revision", revision,
+                 "The core revision to speak: 0.0.1 or 2023-09 (default: $CARTON_CORE_REVISION or 0.0.1)");
+  app.add_option("--max-frame-bytes", options.max_frame_bytes, "Largest frame accepted on a channel")
+      ->capture_default_str();
+  app.add_option("--handler-threads", options.handler_threads, "Threads that run request handlers")
+      ->capture_default_str();
+  app.add_option("--bootstrap-timeout-ms", bootstrap_timeout_ms, "How long to wait for the core's channels")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+    options.revision = parse_revision(revision);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    // Die with the core: carton never reaps its runners itself.
+    runtime::watch_parent();
+    // From here on every Boost.Log record goes to the core (kept until it is there).
+    options.logs = std::make_shared<runtime::LogForwarder>();
+    options.trace = runtime::TraceWriter::from_env();
+    runtime::install_log_bridge(options.logs, boost::log::trivial::trace, options.trace);
+    runtime::UniqueFd bootstrap = runtime::connect_unix(uds_path);
+    runtime::Channels channels =
+        runtime::receive_channels(bootstrap.get(), std::chrono::milliseconds(bootstrap_timeout_ms));
+    return serve(std::move(channels), handler, options);
+  } catch (const std::exception& e) {
+    std::cerr << info.name << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace carton::runner

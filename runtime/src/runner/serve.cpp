@@ -1,0 +1,120 @@
+#include "carton/runner/serve.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstring>
+#include <future>
+#include <thread>
+
+#include "carton/runtime/frame_channel.hpp"
+#include "carton/runtime/log.hpp"
+#include "carton/wire/messages.hpp"
+
+namespace carton::runner {
+namespace {
+
+using runtime::FrameChannel;
+
+// Encodes responses onto the RPC channel. Sending never blocks: the channel queues.
+class ChannelSink : public ResponseSink {
+ public:
+  ChannelSink(std::shared_ptr<FrameChannel> channel, wire::CoreRevision revision, wire::Limits limits)
+      : channel_(std::move(channel)), revision_(revision), limits_(limits) {}
+
+  void send(wire::RpcId id, bool complete, wire::RPCResponseData data) override {
+    wire::Encoded frame;
+    try {
+      frame = wire::encode_message(wire::RPCResponse{id, complete, std::move(data)}, revision_, limits_);
+    } catch (const wire::EncodeError& e) {
+      if (!complete) throw;  // a partial result the handler can still replace
+      // The core waits for a final answer: send the reason instead of going silent.
+      CARTON_LOG(runtime::sdk_logger(), error) << "request " << id.value << ": " << e.what();
+      frame = wire::encode_message(wire::RPCResponse{id, true, wire::ErrorResponse{e.what()}}, revision_, limits_);
+    }
+    channel_->send(std::move(frame));
+  }
+
+ private:
+  std::shared_ptr<FrameChannel> channel_;
+  wire::CoreRevision revision_;
+  wire::Limits limits_;
+};
+
+class Context : public RunnerContext {
+ public:
+  explicit Context(wire::CoreRevision revision) : revision_(revision) {}
+  wire::CoreRevision revision() const override { return revision_; }
+  std::shared_ptr<fs::FileSystem> filesystem(wire::FsToken, bool) override {
+    throw std::logic_error("this runtime was built without the filesystem client");
+  }
+
+ private:
+  wire::CoreRevision revision_;
+};
+
+}  // namespace
+
+int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions& options) {
+  wire::Limits limits;
+  limits.max_frame_bytes = options.max_frame_bytes;
+
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  boost::asio::thread_pool pool(options.handler_threads == 0 ? 1 : options.handler_threads);
+
+  auto rpc = FrameChannel::create(io, std::move(channels.rpc), {options.max_frame_bytes, "rpc"});
+  auto sink = std::make_shared<ChannelSink>(rpc, options.revision, limits);
+  Context context(options.revision);
+  handler.attach_context(&context);
+
+  std::promise<std::string> closed;
+  rpc->start(
+      [&](wire::Bytes frame) {
+        try {
+          auto request = std::make_shared<wire::RPCRequest>(
+              wire::decode_message<wire::RPCRequest>(frame, options.revision, limits));
+          boost::asio::post(pool, [&handler, &options, sink, request] {
+            runtime::TraceWriter::Span span;
+            if (options.trace) span = options.trace->span(request_name(request->data), request->id.value);
+            dispatch(handler, std::move(*request), sink);
+          });
+        } catch (const wire::DecodeError& e) {
+          CARTON_LOG(runtime::sdk_logger(), error) << "dropping a malformed request: " << e.what();
+          if (frame.size() >= 8) {
+            // The id comes first, so the core's waiting call can still be answered.
+            std::uint64_t id;
+            std::memcpy(&id, frame.data(), 8);
+            sink->send(wire::RpcId{id}, true,
+                       wire::ErrorResponse{std::string("the runner could not decode this request: ") + e.what()});
+          }
+        }
+      },
+      [&](std::string reason) { closed.set_value(std::move(reason)); });
+
+  if (options.logs) {
+    // Log records travel as {id: 0, complete: true, LogMessage}, at any time.
+    options.logs->attach([sink](wire::LogRecord&& record) {
+      sink->send(wire::RpcId{0}, true, wire::LogMessageResponse{std::move(record)});
+    });
+  }
+  CARTON_LOG(runtime::sdk_logger(), debug)
+      << "serving requests on " << options.handler_threads << " handler threads (core revision "
+      << (options.revision == wire::CoreRevision::Carton0_0_1 ? "0.0.1" : "2023-09") << ")";
+
+  std::thread io_thread([&] { io.run(); });
+  const std::string reason = closed.get_future().get();
+  if (options.logs) options.logs->detach();  // the core is gone: drop, never block
+  if (!reason.empty()) CARTON_LOG(runtime::sdk_logger(), error) << "closing: " << reason;
+
+  pool.join();  // requests in flight finish; their responses are dropped if the core is gone
+  handler.attach_context(nullptr);
+  work.reset();
+  boost::asio::post(io, [rpc] { rpc->close(); });
+  io_thread.join();
+  return reason.empty() ? 0 : 1;
+}
+
+}  // namespace carton::runner

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian bookworm packages the SDK builds and tests with, skipping those
+# already present. Run as root on a fresh machine. Set CARTON_WITH_TORCH=0 to skip
+# the TorchScript runner's packages (libtorch-dev, python3-torch: large).
+set -euo pipefail
+
+packages=(
+  build-essential cmake
+  flatbuffers-compiler libflatbuffers-dev
+  python3 python3-flatbuffers python3-jinja2
+  libboost-dev libboost-log-dev libboost-test-dev libboost-thread-dev libboost-system-dev
+  libcli11-dev libbenchmark-dev
+)
+if [ "${CARTON_WITH_TORCH:-0}" = 1 ]; then
+  packages+=(libtorch-dev python3-torch libopenblas0-pthread)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
