@@ -7,6 +7,7 @@
 #include "carton/mock/mock_runner_handler.hpp"
 #include "carton/mock/typed_core.hpp"
 #include "carton/runner/runner_handler.hpp"
+#include "carton/wire/messages.hpp"
 
 using namespace carton;
 
@@ -140,4 +141,16 @@ BOOST_AUTO_TEST_CASE(every_generated_mock_instantiates) {
   BOOST_TEST(handler.load_calls + handler.pack_calls + handler.seal_calls + handler.infer_with_tensors_calls +
                  handler.infer_with_handle_calls ==
              5);
+}
+
+BOOST_AUTO_TEST_CASE(error_text_is_made_valid_utf8_because_the_core_requires_it) {
+  mock::MockRunnerHandler h;
+  h.load = [](wire::LoadRequest, runner::LoadResponder r) { r.fail("cannot open /models/caf\xe9.pt"); };
+  auto sink = std::make_shared<VectorSink>();
+  runner::dispatch(h, wire::RPCRequest{{1}, wire::LoadRequest{}}, sink);
+  BOOST_REQUIRE(sink->sent.size() == 1u);
+  BOOST_TEST(error_of(sink->sent[0]) == "cannot open /models/caf\xef\xbf\xbd.pt");
+  // The encoder itself refuses to send a String the core would reject.
+  wire::RPCResponse bad{{1}, true, wire::ErrorResponse{"\xff"}};
+  BOOST_CHECK_THROW(wire::encode_message(bad, wire::CoreRevision::Carton0_0_1), wire::EncodeError);
 }

@@ -274,7 +274,8 @@ std::vector<const Json*> events_with_phase(const Json& trace, const std::string&
   return out;
 }
 
-// Logs from a function with a known name so the test can check Module.
+// Logs from a function with a known name so the test can check Module. The statement
+// and __LINE__ share a line on purpose.
 unsigned log_from_named_function(Logger& logger) {
   CARTON_LOG(logger, warning) << "located " << 42; return __LINE__;
 }

@@ -1,6 +1,14 @@
 #include "carton/runner/responder.hpp"
 
+#include "carton/runtime/log_forwarder.hpp"
+
 namespace carton::runner {
+
+wire::RPCResponseData error_response(std::string message) {
+  // The message may carry bytes from anywhere (paths, library errors); the core
+  // refuses a String that is not UTF-8, so repair it rather than lose the answer.
+  return wire::ErrorResponse{runtime::lossy_utf8(std::move(message))};
+}
 
 void Exchange::complete(wire::RPCResponseData data) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -30,7 +38,7 @@ void Exchange::fail_if_open(const std::string& message) noexcept {
   if (done_) return;
   done_ = true;
   try {
-    sink_->send(id_, true, wire::RPCResponseData{wire::ErrorResponse{message}});
+    sink_->send(id_, true, error_response(message));
   } catch (...) {
     // The core is gone or the sink failed; nothing more can be done for this request.
   }

@@ -30,6 +30,7 @@ class ChannelSink : public ResponseSink {
       frame = wire::encode_message(wire::RPCResponse{id, complete, std::move(data)}, revision_, limits_);
     } catch (const wire::EncodeError& e) {
       if (!complete) throw;  // a partial result the handler can still replace
+      if (std::holds_alternative<wire::LogMessageResponse>(data)) return;  // id 0 is not a request
       // The core waits for a final answer: send the reason instead of going silent.
       CARTON_LOG(runtime::sdk_logger(), error) << "request " << id.value << ": " << e.what();
       frame = wire::encode_message(wire::RPCResponse{id, true, wire::ErrorResponse{e.what()}}, revision_, limits_);

@@ -1,5 +1,7 @@
 #include "carton/wire/writer.hpp"
 
+#include "utf8.hpp"
+
 namespace carton::wire {
 
 void Writer::u64_big_endian(std::uint64_t v) {
@@ -9,6 +11,13 @@ void Writer::u64_big_endian(std::uint64_t v) {
 }
 
 void Writer::string(std::string_view s) {
+  // The peer refuses (the real core panics on) a String that is not UTF-8.
+  const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+  const std::size_t bad = detail::utf8_invalid_at(p, s.size());
+  if (bad != s.size()) {
+    throw EncodeError("cannot encode a string that is not valid UTF-8 (byte " + std::to_string(bad) + " of " +
+                      std::to_string(s.size()) + ")");
+  }
   count(s.size());
   out_.head.insert(out_.head.end(), s.begin(), s.end());
 }

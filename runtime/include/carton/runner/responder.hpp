@@ -24,6 +24,9 @@ class ResponseSink {
   virtual void send(wire::RpcId id, bool complete, wire::RPCResponseData data) = 0;
 };
 
+// An Error response whose text is valid UTF-8 (invalid sequences become U+FFFD).
+wire::RPCResponseData error_response(std::string message);
+
 // The state of one request, shared by its responder and the dispatcher.
 class Exchange {
  public:
@@ -78,7 +81,8 @@ class Responder {
   // The final response.
   void respond(Response response) { exchange().complete(wire::RPCResponseData{std::move(response)}); }
   // The final response is an Error with this message.
-  void fail(std::string message) { exchange().complete(wire::RPCResponseData{wire::ErrorResponse{std::move(message)}}); }
+  // Invalid UTF-8 in the message is replaced (U+FFFD), as the core requires UTF-8.
+  void fail(std::string message) { exchange().complete(error_response(std::move(message))); }
 
  protected:
   Exchange& exchange() const {
