@@ -259,7 +259,18 @@ class Emitter:
             methods.append(dict(index=i, name=_snake(_strip(req.name, "Request")), request=self.qualified(q),
                                 request_name=req.name, doc=req.doc, responder=alias, streaming=req.streaming,
                                 response=self.qualified(reply_q), title=_strip(req.name, "Request")))
+        # Which response variants the core accepts for each request (see FACTS: a reply
+        # of another variant makes the real core panic).
+        responses = [r for r in self.m.messages() if r.channel == "rpc" and r.direction == "runner->core"]
+        rfield = next(f for f in responses[0].fields if isinstance(f.type, M.UnionRef))
+        rvariants = [self.m.records[q].name for q in self.m.unions[rfield.type.name].variants]
+        for m in methods:
+            reply = m["response"].rsplit("::", 1)[-1]
+            m["reply_index"] = rvariants.index(reply)
         return dict(message=self.qualified(msg.qname), union=self.qualified(union.qname),
+                    response_union=self.qualified(rfield.type.name),
+                    error_index=rvariants.index("ErrorResponse"),
+                    empty_index=rvariants.index("EmptyResponse") if "EmptyResponse" in rvariants else None,
                     responders=list(responders.values()), methods=methods)
 
     def namespace_of(self, stem: str) -> List[str]:

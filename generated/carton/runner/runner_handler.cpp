@@ -72,6 +72,33 @@ void dispatch(RunnerHandler& handler, ::carton::wire::RPCRequest request, const 
   }
 }
 
+bool request_streams(const ::carton::wire::RPCRequestData& request) {
+  switch (request.index()) {
+    case 3: return std::get<3>(request).streaming;
+    case 4: return std::get<4>(request).streaming;
+  }
+  return false;
+}
+
+bool response_fits(std::size_t request_variant, bool streaming, const ::carton::wire::RPCResponseData& response, bool partial) {
+  const std::size_t got = response.index();
+  switch (request_variant) {
+    case 0:
+      return !partial && (got == 0 || got == 4);
+    case 1:
+      return !partial && (got == 1 || got == 4);
+    case 2:
+      return !partial && (got == 2 || got == 4);
+    case 3:
+      if (partial) return streaming && got == 3;
+      return got == 3 || got == 4 || (got == 6 && streaming);
+    case 4:
+      if (partial) return streaming && got == 3;
+      return got == 3 || got == 4 || (got == 6 && streaming);
+  }
+  return false;
+}
+
 const char* request_name(const ::carton::wire::RPCRequestData& data) {
   switch (data.index()) {
     case 0: return "Load";

@@ -57,6 +57,13 @@ class RunnerHandler {
 // thread, with a responder bound to the request's id.
 void dispatch(RunnerHandler& handler, ::carton::wire::RPCRequest request, const std::shared_ptr<ResponseSink>& sink);
 
+// Whether the request asks for partial results (false for requests that cannot stream).
+bool request_streams(const ::carton::wire::RPCRequestData& request);
+// Whether the core accepts `response` for a request of variant `request_variant`: as
+// its final response (the request's reply variant or Error; Empty too when it
+// streams), or, when `partial`, as a partial result of a streaming request.
+bool response_fits(std::size_t request_variant, bool streaming, const ::carton::wire::RPCResponseData& response, bool partial);
+
 // The name of a request variant ("Load", "InferWithTensors", ...), for logs and traces.
 const char* request_name(const ::carton::wire::RPCRequestData& data);
 

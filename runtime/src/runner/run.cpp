@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "carton/runner/serve.hpp"
+#include "carton/runner/startup.hpp"
 #include "carton/runtime/boost_log_bridge.hpp"
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/parent_death.hpp"
@@ -28,41 +29,52 @@ wire::CoreRevision parse_revision(const std::string& text) {
 
 }  // namespace
 
-int run(int argc, char** argv, RunnerHandler& handler, const RunnerInfo& info) {
+detail::Startup detail::start(int argc, char** argv, const RunnerInfo& info) {
   CLI::App app{info.name + ": a carton runner (carton-runner-sdk " CARTON_SDK_VERSION ")"};
   std::string uds_path;
   const char* env_revision = std::getenv("CARTON_CORE_REVISION");
   std::string revision = env_revision && *env_revision ? env_revision : "0.0.1";
-  ServeOptions options;
+  Startup out;
   std::uint64_t bootstrap_timeout_ms = 30000;
   app.set_version_flag("--version", info.name + " " + info.version + " (carton-runner-sdk " CARTON_SDK_VERSION ")");
   app.add_option("--uds-path", uds_path, "The core's bootstrap socket (carton passes it)")->required();
   app.add_option("--core-revision", revision,
                  "The core revision to speak: 0.0.1 or 2023-09 (default: $CARTON_CORE_REVISION or 0.0.1)");
-  app.add_option("--max-frame-bytes", options.max_frame_bytes, "Largest frame accepted on a channel")
+  app.add_option("--max-frame-bytes", out.options.max_frame_bytes, "Largest frame accepted on a channel")
       ->capture_default_str();
-  app.add_option("--handler-threads", options.handler_threads, "Threads that run request handlers")
+  app.add_option("--handler-threads", out.options.handler_threads, "Threads that run request handlers")
       ->capture_default_str();
   app.add_option("--bootstrap-timeout-ms", bootstrap_timeout_ms, "How long to wait for the core's channels")
       ->capture_default_str();
   try {
     app.parse(argc, argv);
-    options.revision = parse_revision(revision);
+    out.options.revision = parse_revision(revision);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    out.exit_code = app.exit(e);
+    return out;
   }
 
   try {
     // Die with the core: carton never reaps its runners itself.
     runtime::watch_parent();
     // From here on every Boost.Log record goes to the core (kept until it is there).
-    options.logs = std::make_shared<runtime::LogForwarder>();
-    options.trace = runtime::TraceWriter::from_env();
-    runtime::install_log_bridge(options.logs, boost::log::trivial::trace, options.trace);
+    out.options.logs = std::make_shared<runtime::LogForwarder>();
+    out.options.trace = runtime::TraceWriter::from_env();
+    runtime::install_log_bridge(out.options.logs, boost::log::trivial::trace, out.options.trace);
     runtime::UniqueFd bootstrap = runtime::connect_unix(uds_path);
-    runtime::Channels channels =
-        runtime::receive_channels(bootstrap.get(), std::chrono::milliseconds(bootstrap_timeout_ms));
-    return serve(std::move(channels), handler, options);
+    out.channels = runtime::receive_channels(bootstrap.get(), std::chrono::milliseconds(bootstrap_timeout_ms));
+  } catch (const std::exception& e) {
+    std::cerr << info.name << ": " << e.what() << "\n";
+    out.exit_code = 1;
+  }
+  return out;
+}
+
+int run(int argc, char** argv, RunnerHandler& handler, const RunnerInfo& info) {
+  detail::Startup s = detail::start(argc, argv, info);
+  if (s.exit_code) return *s.exit_code;
+  try {
+    return serve(std::move(s.channels), handler, s.options);
   } catch (const std::exception& e) {
     std::cerr << info.name << ": " << e.what() << "\n";
     return 1;

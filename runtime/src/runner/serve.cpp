@@ -59,6 +59,18 @@ class Context : public RunnerContext {
 }  // namespace
 
 int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions& options) {
+  return detail::serve_with(
+      std::move(channels),
+      [&handler](wire::RPCRequest request, const std::shared_ptr<ResponseSink>& sink) {
+        dispatch(handler, std::move(request), sink);
+      },
+      [&handler](RunnerContext* context) { handler.attach_context(context); }, options);
+}
+
+int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispatch, const AttachContext& attach,
+                       const ServeOptions& options) {
+  Context context(options.revision);
+  attach(&context);
   wire::Limits limits;
   limits.max_frame_bytes = options.max_frame_bytes;
 
@@ -68,8 +80,6 @@ int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions
 
   auto rpc = FrameChannel::create(io, std::move(channels.rpc), {options.max_frame_bytes, "rpc"});
   auto sink = std::make_shared<ChannelSink>(rpc, options.revision, limits);
-  Context context(options.revision);
-  handler.attach_context(&context);
 
   std::promise<std::string> closed;
   rpc->start(
@@ -77,10 +87,10 @@ int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions
         try {
           auto request = std::make_shared<wire::RPCRequest>(
               wire::decode_message<wire::RPCRequest>(frame, options.revision, limits));
-          boost::asio::post(pool, [&handler, &options, sink, request] {
+          boost::asio::post(pool, [&dispatch, &options, sink, request] {
             runtime::TraceWriter::Span span;
             if (options.trace) span = options.trace->span(request_name(request->data), request->id.value);
-            dispatch(handler, std::move(*request), sink);
+            dispatch(std::move(*request), sink);
           });
         } catch (const wire::DecodeError& e) {
           CARTON_LOG(runtime::sdk_logger(), error) << "dropping a malformed request: " << e.what();
@@ -111,7 +121,7 @@ int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions
   if (!reason.empty()) CARTON_LOG(runtime::sdk_logger(), error) << "closing: " << reason;
 
   pool.join();  // requests in flight finish; their responses are dropped if the core is gone
-  handler.attach_context(nullptr);
+  attach(nullptr);
   work.reset();
   boost::asio::post(io, [rpc] { rpc->close(); });
   io_thread.join();

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "carton/runner/runner_handler.hpp"
@@ -32,5 +33,15 @@ struct ServeOptions {
 // flight finish (their answers go out while the channel still takes them) and returns:
 // 0 after the core closed the channel, 1 after a protocol error closed it.
 int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions& options = {});
+
+namespace detail {
+// What serve() does with each decoded request (called on a handler thread).
+using RequestDispatch = std::function<void(wire::RPCRequest, const std::shared_ptr<ResponseSink>&)>;
+// Receives the runtime's context before the first request and nullptr after the last.
+using AttachContext = std::function<void(RunnerContext*)>;
+// serve() with any dispatch; RunnerHandler and RequestLoop are built on it.
+int serve_with(runtime::Channels channels, const RequestDispatch& dispatch, const AttachContext& attach,
+               const ServeOptions& options);
+}  // namespace detail
 
 }  // namespace carton::runner
