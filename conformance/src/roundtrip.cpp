@@ -15,13 +15,13 @@ using wire::Bytes;
 using wire::CoreRevision;
 
 struct Codec {
-  std::function<RoundtripResult(const Bytes&, CoreRevision, bool)> roundtrip;
+  std::function<RoundtripResult(const Bytes&, CoreRevision, bool, const wire::Limits&)> roundtrip;
   std::function<std::string(const Bytes&, CoreRevision)> json;
 };
 
 template <class T>
-T decode_as(const Bytes& payload, CoreRevision rev, const char* name) {
-  wire::Reader r(payload, name, rev);
+T decode_as(const Bytes& payload, CoreRevision rev, const char* name, const wire::Limits& limits = {}) {
+  wire::Reader r(payload, name, rev, limits);
   T value{};
   decode(r, value);
   r.finish();
@@ -36,11 +36,11 @@ std::string byte_hex(std::uint8_t b) {
 template <class T>
 Codec codec_for(const char* name) {
   Codec c;
-  c.roundtrip = [name](const Bytes& payload, CoreRevision rev, bool by_value) {
+  c.roundtrip = [name](const Bytes& payload, CoreRevision rev, bool by_value, const wire::Limits& limits) {
     RoundtripResult res;
     try {
-      const T value = decode_as<T>(payload, rev, name);
-      wire::Writer w(rev);
+      const T value = decode_as<T>(payload, rev, name, limits);
+      wire::Writer w(rev, limits);
       encode(w, value);
       const auto again = std::move(w).finish().flatten();
       const std::size_t n = std::min<std::size_t>(again.size(), payload.size());
@@ -60,8 +60,13 @@ Codec codec_for(const char* name) {
         << (diff < again.size() ? byte_hex(again[diff]) : std::string("end")) << " (" << payload.size()
         << " bytes in, " << again.size() << " out)";
       res.message = m.str();
+      res.kind = "mismatch";
+    } catch (const wire::DecodeError& e) {
+      res.message = e.what();
+      res.kind = wire::to_string(e.kind());
     } catch (const std::exception& e) {
       res.message = e.what();
+      res.kind = "error";
     }
     return res;
   };
@@ -96,10 +101,11 @@ std::vector<std::string> codec_types() {
 
 bool is_codec_type(const std::string& type) { return codecs().count(type) != 0; }
 
-RoundtripResult roundtrip(const std::string& type, const Bytes& payload, CoreRevision revision, bool by_value) {
+RoundtripResult roundtrip(const std::string& type, const Bytes& payload, CoreRevision revision, bool by_value,
+                          const wire::Limits& limits) {
   auto it = codecs().find(type);
-  if (it == codecs().end()) return {false, "unknown type '" + type + "'"};
-  return it->second.roundtrip(payload, revision, by_value);
+  if (it == codecs().end()) return {false, "unknown type '" + type + "'", "error"};
+  return it->second.roundtrip(payload, revision, by_value, limits);
 }
 
 std::string decode_to_json(const std::string& type, const Bytes& payload, CoreRevision revision) {

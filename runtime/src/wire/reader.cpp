@@ -40,9 +40,9 @@ std::uint64_t Reader::count(std::size_t min_element_bytes) {
   const auto n = fixed<std::uint64_t>();
   const std::uint64_t room = min_element_bytes == 0 ? remaining() : remaining() / min_element_bytes;
   if (n > room) {
-    pos_ = at;
-    fail(DecodeErrorKind::kLengthTooLarge, n, room,
-         "count exceeds what the remaining " + std::to_string(remaining()) + " bytes can hold");
+    const std::string detail = "count exceeds what the remaining " + std::to_string(remaining()) + " bytes can hold";
+    pos_ = at;  // the error points at the count itself
+    fail(DecodeErrorKind::kLengthTooLarge, n, room, detail);
   }
   return n;
 }

@@ -9,6 +9,7 @@
 
 #include "carton/wire/bytes.hpp"
 #include "carton/wire/common_types.hpp"
+#include "carton/wire/limits.hpp"
 
 namespace carton::conformance {
 
@@ -16,6 +17,8 @@ struct RoundtripResult {
   bool ok = false;
   // Empty when ok; else the decode error, or the first differing offset with both bytes.
   std::string message;
+  // The DecodeErrorKind name ("bad tag", ...), "mismatch" for differing bytes, or "".
+  std::string kind;
 };
 
 // Type names accepted by roundtrip() and decode_to_json().
@@ -26,7 +29,7 @@ bool is_codec_type(const std::string& type);
 // byte difference is accepted when decoding the re-encoded bytes gives an equal value
 // (for captures whose map order was arbitrary).
 RoundtripResult roundtrip(const std::string& type, const wire::Bytes& payload, wire::CoreRevision revision,
-                          bool by_value = false);
+                          bool by_value = false, const wire::Limits& limits = {});
 
 // The decoded value as JSON; throws wire::DecodeError.
 std::string decode_to_json(const std::string& type, const wire::Bytes& payload, wire::CoreRevision revision);
