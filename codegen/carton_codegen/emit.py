@@ -65,34 +65,26 @@ class Emitter:
 
     # -- statements
 
-    def decode_field(self, f: M.Field) -> List[str]:
-        target = f"v.{f.name}"
-        if isinstance(f.type, M.Scalar) and f.type.big_endian:
-            body = [f"{target} = r.u64_big_endian();"]
-        else:
-            body = [f"decode(r, {target});"]
-        if f.always_some:
-            body.insert(0, "r.always_some();")
-        if f.since:
-            default = f.default or "{}"
-            return [f"if (r.revision() >= {self.revision(f.since)}) {{"] + ["  " + s for s in body] + \
-                   ["} else {", f"  {target} = {default};", "}"]
-        return body
+    def field_statements(self, f: M.Field, side: str) -> List[str]:
+        """The statements that decode (side "r") or encode (side "w") one field.
 
-    def encode_field(self, f: M.Field) -> List[str]:
+        A field a later revision added is skipped for older revisions: decoding gives
+        it the schema default, encoding refuses a value other than that default."""
         value = f"v.{f.name}"
+        decoding = side == "r"
         if isinstance(f.type, M.Scalar) and f.type.big_endian:
-            body = [f"w.u64_big_endian({value});"]
+            body = [f"{value} = r.u64_big_endian();" if decoding else f"w.u64_big_endian({value});"]
         else:
-            body = [f"encode(w, {value});"]
+            body = [f"decode(r, {value});" if decoding else f"encode(w, {value});"]
         if f.always_some:
-            body.insert(0, "w.option(true);")
-        if f.since:
-            default = f.default or "{}"
-            return [f"if (w.revision() >= {self.revision(f.since)}) {{"] + ["  " + s for s in body] + \
-                   [f"}} else if (!({value} == {default})) {{",
-                    f'  w.not_in_revision("a non-default {f.name}");', "}"]
-        return body
+            body.insert(0, "r.always_some();" if decoding else "w.option(true);")
+        if not f.since:
+            return body
+        default = f.default or "{}"
+        otherwise = ([f"}} else {{", f"  {value} = {default};", "}"] if decoding else
+                     [f"}} else if (!({value} == {default})) {{",
+                      f'  w.not_in_revision("a non-default {f.name}");', "}"])
+        return [f"if ({side}.revision() >= {self.revision(f.since)}) {{"] + ["  " + s for s in body] + otherwise
 
     # -- views for templates
 
@@ -105,7 +97,7 @@ class Emitter:
                                 if isinstance(f.type, M.Scalar) and f.type.wire in ("f32", "f64")
                                 else f"a.{f.name} == b.{f.name}"),
                          init=(f" = {f.default}" if f.default is not None else "{}"),
-                         decode=self.decode_field(f), encode=self.encode_field(f)) for f in r.fields],
+                         decode=self.field_statements(f, "r"), encode=self.field_statements(f, "w")) for f in r.fields],
             min_size=M.min_wire_size(self.m, M.RecordRef(r.qname)),
             message=r.message, channel=r.channel, direction=r.direction)
 
