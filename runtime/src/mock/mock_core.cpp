@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "carton/fs/directory_server.hpp"
+#include "carton/fs/multiplexer.hpp"
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/frame_channel.hpp"
 #include "carton/wire/messages.hpp"
@@ -95,7 +97,8 @@ struct MockCore::Impl {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
   std::thread io_thread;
   std::shared_ptr<runtime::FrameChannel> rpc;
-  UniqueFd fs_core_end;
+  std::shared_ptr<fs::Multiplexer> fs_mux;  // core side of the FileSystem channel
+  std::vector<std::shared_ptr<fs::DirectoryServer>> served;
   UniqueFd rpc_raw;  // dup of the RPC socket for send_raw_bytes
 
   mutable std::mutex mu;
@@ -105,6 +108,7 @@ struct MockCore::Impl {
   struct Pending {
     std::vector<wire::RPCResponse> responses;
     bool complete = false;
+    bool taken = false;  // wait() returned the responses; the entry stays for violations
   };
   std::map<std::uint64_t, Pending> pending;
   std::vector<wire::LogRecord> logs;
@@ -170,7 +174,11 @@ MockCore::MockCore(MockCoreOptions options) : impl_(std::make_unique<Impl>()), t
     send(0, rpc_runner.get());
     send(1, fs_runner.get());
   }
-  m.fs_core_end = std::move(fs_core);
+  fs::MultiplexerOptions fs_options;
+  fs_options.revision = m.options.revision;
+  fs_options.name = "mock-core filesystem";
+  m.fs_mux = fs::Multiplexer::create(m.io, std::move(fs_core), fs::Side::kCore, fs_options);
+  m.fs_mux->start();
   m.rpc_raw = UniqueFd(::dup(rpc_core.get()));
   m.rpc = runtime::FrameChannel::create(m.io, std::move(rpc_core), {wire::kDefaultMaxFrameBytes, "mock-core rpc"});
   Impl* p = impl_.get();
@@ -208,7 +216,11 @@ std::vector<wire::RPCResponse> MockCore::wait(wire::RpcId id) {
     throw ProtocolError("the runner closed the channel before answering request " + std::to_string(id.value) +
                         (m.close_reason.empty() ? "" : ": " + m.close_reason));
   }
-  return p.responses;
+  if (p.taken) throw ProtocolError("the responses to request " + std::to_string(id.value) + " were already taken");
+  // Handed over, not kept: the responses' tensors are views into their frames, and a
+  // long-lived core would otherwise hold every frame it ever received.
+  p.taken = true;
+  return std::move(p.responses);
 }
 
 std::vector<wire::RPCResponse> MockCore::call(wire::RPCRequestData request) { return wait(send(std::move(request))); }
@@ -228,8 +240,17 @@ void MockCore::send_raw_bytes(std::vector<std::uint8_t> bytes) {
   }
 }
 
-wire::FsToken MockCore::serve_directory(const std::string&, bool) {
-  throw std::logic_error("MockCore::serve_directory: the filesystem server is not built in yet");
+wire::FsToken MockCore::serve_directory(const std::string& directory, bool writable) {
+  // As carton does: the next stream id, one per served filesystem (Load: read-only,
+  // Pack: read-write). Unlike carton, which serves the whole host for Pack, the mock
+  // serves only `directory`; pass absolute paths inside it as input_path/temp_folder.
+  auto& m = *impl_;
+  const wire::StreamId stream = m.fs_mux->new_stream_id();
+  auto server = fs::DirectoryServer::serve(m.fs_mux, stream, directory,
+                                           writable ? fs::Access::kReadWrite : fs::Access::kReadOnly);
+  std::lock_guard<std::mutex> lock(m.mu);
+  m.served.push_back(std::move(server));
+  return wire::FsToken{stream.value};
 }
 
 std::vector<wire::LogRecord> MockCore::logs() const {
@@ -248,7 +269,7 @@ int MockCore::close_and_wait(std::chrono::milliseconds timeout) {
   auto& m = *impl_;
   if (m.io_thread.joinable()) {
     boost::asio::post(m.io, [&m] { m.rpc->close(); });
-    m.fs_core_end.reset();
+    boost::asio::post(m.io, [&m] { m.fs_mux->close(); });
     m.rpc_raw.reset();
     m.work.reset();
     m.io_thread.join();

@@ -29,6 +29,8 @@ struct RequestLoop::Impl {
   std::thread server;
 
   void start(runtime::Channels channels, ServeOptions options) {
+    // The dispatch below only enqueues; one thread keeps requests in arrival order.
+    options.handler_threads = 1;
     server = std::thread([this, channels = std::move(channels), options]() mutable {
       const int code = detail::serve_with(
           std::move(channels),

@@ -7,8 +7,12 @@
 
 #include <cstring>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "carton/fs/file_system.hpp"
+#include "carton/fs/multiplexer.hpp"
 #include "carton/runtime/frame_channel.hpp"
 #include "carton/runtime/log.hpp"
 #include "carton/wire/messages.hpp"
@@ -46,14 +50,24 @@ class ChannelSink : public ResponseSink {
 
 class Context : public RunnerContext {
  public:
-  explicit Context(wire::CoreRevision revision) : revision_(revision) {}
+  Context(wire::CoreRevision revision, std::shared_ptr<fs::Multiplexer> mux)
+      : revision_(revision), mux_(std::move(mux)) {}
   wire::CoreRevision revision() const override { return revision_; }
-  std::shared_ptr<fs::FileSystem> filesystem(wire::FsToken, bool) override {
-    throw std::logic_error("this runtime was built without the filesystem client");
+
+  // One client per served filesystem, made on first use: the core hands out a stream
+  // per Load/Pack, and a stream has one client.
+  std::shared_ptr<fs::FileSystem> filesystem(wire::FsToken token, bool writable) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& fs = filesystems_[token.value];
+    if (!fs) fs = fs::FileSystem::connect(mux_, token, writable ? fs::Access::kReadWrite : fs::Access::kReadOnly);
+    return fs;
   }
 
  private:
   wire::CoreRevision revision_;
+  std::shared_ptr<fs::Multiplexer> mux_;
+  std::mutex mu_;
+  std::map<std::uint64_t, std::shared_ptr<fs::FileSystem>> filesystems_;
 };
 
 }  // namespace
@@ -69,8 +83,6 @@ int serve(runtime::Channels channels, RunnerHandler& handler, const ServeOptions
 
 int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispatch, const AttachContext& attach,
                        const ServeOptions& options) {
-  Context context(options.revision);
-  attach(&context);
   wire::Limits limits;
   limits.max_frame_bytes = options.max_frame_bytes;
 
@@ -80,6 +92,13 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
 
   auto rpc = FrameChannel::create(io, std::move(channels.rpc), {options.max_frame_bytes, "rpc"});
   auto sink = std::make_shared<ChannelSink>(rpc, options.revision, limits);
+  fs::MultiplexerOptions fs_options;
+  fs_options.revision = options.revision;
+  fs_options.limits = limits;
+  auto fs_mux = fs::Multiplexer::create(io, std::move(channels.filesystem), fs::Side::kRunner, fs_options);
+  fs_mux->start();
+  Context context(options.revision, fs_mux);
+  attach(&context);
 
   std::promise<std::string> closed;
   rpc->start(
@@ -123,7 +142,10 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
   pool.join();  // requests in flight finish; their responses are dropped if the core is gone
   attach(nullptr);
   work.reset();
-  boost::asio::post(io, [rpc] { rpc->close(); });
+  boost::asio::post(io, [rpc, fs_mux] {
+    rpc->close();
+    fs_mux->close();  // pending filesystem calls fail at once instead of waiting
+  });
   io_thread.join();
   return reason.empty() ? 0 : 1;
 }

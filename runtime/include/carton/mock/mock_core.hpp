@@ -46,6 +46,8 @@ class MockCore : public CoreTransport {
   std::vector<wire::RPCResponse> call(wire::RPCRequestData request) override;
   // Sends without waiting; pair with wait().
   wire::RpcId send(wire::RPCRequestData request);
+  // The request's responses, once complete. They are handed over (the core keeps no
+  // copy, so their frames are freed with them): wait() once per id.
   std::vector<wire::RPCResponse> wait(wire::RpcId id);
   // Writes one frame with this payload on the RPC channel, for malformed-input tests.
   void send_raw_payload(std::vector<std::uint8_t> payload);
