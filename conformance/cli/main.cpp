@@ -1,0 +1,253 @@
+// carton-conformance: checks a carton runner binary against the protocol, as carton's
+// core would drive it, or checks this SDK's decoder against conformance/cases.
+//
+//   carton-conformance --runner PATH [--core-version 0.0.1|2023-09|all]
+//                      [--suite protocol,robustness,echo] [--case GLOB] [--json FILE]
+//                      [--timeout S]
+//   carton-conformance --decoder [DIR]
+//   carton-conformance --list
+//
+// Prints one line per case (PASS name / FAIL name: expected ..., got ... / SKIP name:
+// reason) and, last, "N passed, N failed[, N skipped]". Exit status: 0 nothing failed;
+// 1 a case failed; 2 usage error.
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "carton/conformance/decoder_cases.hpp"
+#include "carton/conformance/roundtrip.hpp"
+#include "suite/suite.hpp"
+
+#ifndef CARTON_SDK_VERSION
+#define CARTON_SDK_VERSION "unknown"
+#endif
+#ifndef CARTON_SOURCE_DIR
+#define CARTON_SOURCE_DIR "."
+#endif
+
+namespace {
+
+namespace cf = carton::conformance;
+namespace cs = carton::conformance::suite;
+using carton::wire::CoreRevision;
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Counts {
+  int passed = 0, failed = 0, skipped = 0;
+  void add(cs::Outcome o) {
+    if (o == cs::Outcome::kPass) ++passed;
+    if (o == cs::Outcome::kFail) ++failed;
+    if (o == cs::Outcome::kSkip) ++skipped;
+  }
+};
+
+std::string closing_line(const Counts& c) {
+  std::string s = std::to_string(c.passed) + " passed, " + std::to_string(c.failed) + " failed";
+  if (c.skipped > 0) s += ", " + std::to_string(c.skipped) + " skipped";
+  return s;
+}
+
+void print_result(const std::string& name, cs::Outcome outcome, const std::string& message) {
+  std::cout << cs::outcome_name(outcome) << ' ' << name;
+  if (outcome != cs::Outcome::kPass && !message.empty()) std::cout << ": " << message;
+  std::cout << std::endl;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (ch < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+          out += buf;
+        } else {
+          out += static_cast<char>(ch);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+int run_decoder(const std::string& dir) {
+  std::vector<cf::DecoderCase> cases;
+  try {
+    cases = cf::load_decoder_cases(dir);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  if (cases.empty()) throw UsageError("no *.case files in " + dir);
+  Counts counts;
+  for (const auto& c : cases) {
+    const auto r = cf::run_decoder_case(c);
+    const auto outcome = r.ok ? cs::Outcome::kPass : cs::Outcome::kFail;
+    counts.add(outcome);
+    std::string message = "expected " + c.expect + ", got " + r.got;
+    if (!r.message.empty()) message += " (" + r.message + ")";
+    print_result(c.name, outcome, message);
+  }
+  std::cout << closing_line(counts) << std::endl;
+  return counts.failed == 0 ? kOk : kFailed;
+}
+
+struct RunnerOptions {
+  std::string runner;
+  std::string core_version = "0.0.1";
+  std::string suites = "protocol,robustness";
+  std::string case_glob;
+  std::string json_file;
+  double timeout_s = 10;
+};
+
+int run_runner(const RunnerOptions& o) {
+  std::vector<std::pair<std::string, CoreRevision>> revisions;
+  if (o.core_version == "all") {
+    revisions = {{"0.0.1", CoreRevision::Carton0_0_1}, {"2023-09", CoreRevision::Carton2023_09}};
+  } else {
+    const auto rev = cf::parse_revision(o.core_version);
+    if (!rev) throw UsageError("unknown --core-version '" + o.core_version + "'; valid: 0.0.1, 2023-09, all");
+    revisions = {{cf::revision_name(*rev), *rev}};
+  }
+  const auto suites = split_commas(o.suites);
+  for (const auto& s : suites) {
+    bool known = false;
+    for (const auto& n : cs::suite_names()) known |= n == s;
+    if (!known) throw UsageError("unknown suite '" + s + "'; valid suites: protocol, robustness, echo");
+  }
+  std::vector<const cs::Case*> selected;
+  for (const auto& c : cs::registry()) {
+    bool in_suite = false;
+    for (const auto& s : suites) in_suite |= c.suite == s;
+    if (in_suite && (o.case_glob.empty() || cs::case_matches(c, o.case_glob))) selected.push_back(&c);
+  }
+  if (selected.empty()) throw UsageError("no case matches --suite " + o.suites + " --case '" + o.case_glob + "'");
+  if (o.timeout_s <= 0) throw UsageError("--timeout must be positive");
+  if (::access(o.runner.c_str(), X_OK) != 0) throw UsageError("--runner " + o.runner + " is not an executable file");
+
+  std::ofstream json;
+  if (!o.json_file.empty()) {
+    json.open(o.json_file);
+    if (!json) throw UsageError("cannot write --json file " + o.json_file);
+    json << "{\"runner\": " << json_string(o.runner) << ", \"results\": [";
+  }
+  bool first_json = true;
+
+  Counts total;
+  std::vector<std::pair<std::string, Counts>> per_revision;
+  for (const auto& [rev_name, rev] : revisions) {
+    if (revisions.size() > 1) std::cout << "# core version " << rev_name << std::endl;
+    cs::CaseContext ctx;
+    ctx.runner_path = o.runner;
+    ctx.revision = rev;
+    ctx.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
+    Counts counts;
+    for (const auto* c : selected) {
+      const auto r = cs::run_case(*c, ctx);
+      counts.add(r.outcome);
+      total.add(r.outcome);
+      const std::string name = revisions.size() > 1 ? c->full_name() + "@" + rev_name : c->full_name();
+      print_result(name, r.outcome, r.message);
+      if (json.is_open()) {
+        json << (first_json ? "\n  " : ",\n  ") << "{\"core_version\": " << json_string(rev_name)
+             << ", \"suite\": " << json_string(c->suite) << ", \"case\": " << json_string(c->name)
+             << ", \"outcome\": " << json_string(cs::outcome_name(r.outcome))
+             << ", \"message\": " << json_string(r.message) << "}";
+        first_json = false;
+      }
+    }
+    per_revision.emplace_back(rev_name, counts);
+  }
+  if (revisions.size() > 1) {
+    std::cout << "# matrix (runner x core version)\n";
+    std::cout << "#   runner: " << o.runner << "\n";
+    for (const auto& [rev_name, c] : per_revision) {
+      std::cout << "#   core " << rev_name << ": " << c.passed << " pass, " << c.failed << " fail, " << c.skipped
+                << " skip\n";
+    }
+  }
+  if (json.is_open()) {
+    json << "\n], \"passed\": " << total.passed << ", \"failed\": " << total.failed
+         << ", \"skipped\": " << total.skipped << "}\n";
+  }
+  std::cout << closing_line(total) << std::endl;
+  return total.failed == 0 ? kOk : kFailed;
+}
+
+int list_cases() {
+  for (const auto& c : cs::registry()) std::cout << c.full_name() << "  " << c.doc << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"carton-conformance: check a carton runner binary against the carton runner protocol"};
+  app.set_version_flag("--version", std::string("carton-conformance ") + CARTON_SDK_VERSION);
+  RunnerOptions o;
+  std::string decoder_dir;
+  bool list = false;
+  auto* runner_opt = app.add_option("--runner", o.runner, "The runner binary to check (started as `PATH --uds-path P`)");
+  auto* decoder_opt = app.add_option("--decoder", decoder_dir,
+                                     "Run the decoder cases in DIR (default: the source tree's conformance/cases)")
+                          ->expected(0, 1);
+  auto* list_opt = app.add_flag("--list", list, "List every runner case with its description");
+  app.add_option("--core-version", o.core_version, "0.0.1, 2023-09 or all (default 0.0.1)");
+  app.add_option("--suite", o.suites, "Comma-separated suites: protocol, robustness, echo (default protocol,robustness)");
+  app.add_option("--case", o.case_glob, "Only cases whose suite/name or name matches this glob");
+  app.add_option("--json", o.json_file, "Also write the results as JSON to FILE");
+  app.add_option("--timeout", o.timeout_s, "Seconds to wait for each reply (default 10)");
+  runner_opt->excludes(decoder_opt);
+  list_opt->excludes(decoder_opt);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
+  }
+  try {
+    if (list) return list_cases();
+    if (decoder_opt->count() > 0) {
+      return run_decoder(decoder_dir.empty() ? std::string(CARTON_SOURCE_DIR) + "/conformance/cases" : decoder_dir);
+    }
+    if (o.runner.empty()) throw UsageError("give --runner PATH (or --decoder [DIR], --list)");
+    return run_runner(o);
+  } catch (const UsageError& e) {
+    std::cerr << "carton-conformance: " << e.what() << "\n";
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "carton-conformance: " << e.what() << "\n";
+    return kFailed;
+  }
+}

@@ -1,0 +1,636 @@
+// The conformance cases. Each case starts its own MockCore, so one broken case cannot
+// disturb the next, and reports a broken rule as "expected ..., got ...".
+#include "suite/suite.hpp"
+
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include "carton/mock/mock_core.hpp"
+#include "carton/wire/messages.hpp"
+
+namespace carton::conformance::suite {
+
+namespace {
+
+using mock::MockCore;
+using mock::ProtocolError;
+using mock::RunnerError;
+using wire::Tensor;
+using TensorMap = wire::Map<std::string, Tensor>;
+
+constexpr std::chrono::milliseconds kExitTimeout{5000};
+
+// ---- helpers -------------------------------------------------------------------------
+
+bool is_streaming_revision(wire::CoreRevision r) { return r == wire::CoreRevision::Carton0_0_1; }
+
+void skip_unless_streaming(const CaseContext& ctx) {
+  if (!is_streaming_revision(ctx.revision)) throw Skip("core 2023-09 has no streaming requests");
+}
+
+mock::MockCoreOptions options_for(const CaseContext& ctx) {
+  mock::MockCoreOptions o;
+  o.runner_path = ctx.runner_path;
+  o.revision = ctx.revision;
+  o.call_timeout = ctx.timeout;
+  // The SDK runtime picks its revision from this variable, as a runner's launcher would.
+  o.environment["CARTON_CORE_REVISION"] = ctx.revision == wire::CoreRevision::Carton2023_09 ? "2023-09" : "0.0.1";
+  return o;
+}
+
+// Violations seen by a core torn down by an exception: run_case adds them to the message.
+thread_local std::vector<std::string> t_violations_at_failure;
+
+// The case's MockCore; when a case fails by exception, keeps what the runner sent that
+// the real core would panic on, since that usually names the broken rule.
+class CaseCore {
+ public:
+  explicit CaseCore(std::unique_ptr<MockCore> core) : core_(std::move(core)) {}
+  CaseCore(CaseCore&&) = default;
+  ~CaseCore() {
+    if (core_ && std::uncaught_exceptions() > 0) t_violations_at_failure = core_->violations();
+  }
+  MockCore* operator->() const { return core_.get(); }
+  MockCore& operator*() const { return *core_; }
+
+ private:
+  std::unique_ptr<MockCore> core_;
+};
+
+CaseCore start(const CaseContext& ctx, mock::MockCoreOptions o) {
+  try {
+    return CaseCore(std::make_unique<MockCore>(std::move(o)));
+  } catch (const std::exception& e) {
+    throw Failure(std::string("expected the runner to connect to the bootstrap socket and take both channels, got: ") +
+                  e.what());
+  }
+}
+CaseCore start(const CaseContext& ctx) { return start(ctx, options_for(ctx)); }
+
+// A temp dir removed with the object.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "carton-conformance-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+std::string variant_name(const wire::RPCResponseData& d) {
+  return std::visit([](const auto& v) { return std::string(wire::type_name(v)); }, d);
+}
+
+void require_no_violations(const MockCore& core, const std::string& allowed_substring = "") {
+  for (const auto& v : core.violations()) {
+    if (!allowed_substring.empty() && v.find(allowed_substring) != std::string::npos) continue;
+    throw Failure("expected no reply the real core would panic on, got: " + v);
+  }
+}
+
+// The replies to a non-streaming request: exactly one, complete, of `Ok` or Error.
+template <class Ok>
+bool expect_ok_or_error(const char* what, const std::vector<wire::RPCResponse>& replies) {
+  if (replies.size() != 1 || !replies[0].complete) {
+    throw Failure(std::string("expected exactly one complete response to a non-streaming ") + what + ", got " +
+                  std::to_string(replies.size()) + " response(s)" +
+                  (!replies.empty() && !replies[0].complete ? " starting with complete: false" : ""));
+  }
+  if (std::holds_alternative<Ok>(replies[0].data)) return true;
+  if (std::holds_alternative<wire::ErrorResponse>(replies[0].data)) return false;
+  throw Failure(std::string("expected a ") + wire::type_name(Ok{}) + " or ErrorResponse reply to " + what + ", got " +
+                variant_name(replies[0].data));
+}
+
+// Load with an empty, read-only filesystem; a runner may refuse it with Error.
+void load_empty(MockCore& core, const TempDir& dir) {
+  wire::LoadRequest load;
+  load.fs = core.serve_directory(dir.path, false);
+  load.runner_name = "conformance";
+  load.required_framework_version = "*";
+  expect_ok_or_error<wire::LoadResponse>("Load", core.call(std::move(load)));
+}
+
+// Exit status after the core closed the channels: must be an exit, not a signal.
+void require_clean_exit(MockCore& core, bool require_zero, std::chrono::milliseconds timeout) {
+  const int status = core.close_and_wait(timeout);
+  if (status == -1) {
+    throw Failure("expected the runner to exit within " + std::to_string(timeout.count()) +
+                  " ms of the core closing its channels, got: still running (killed)");
+  }
+  if (WIFSIGNALED(status)) {
+    throw Failure("expected the runner to exit without a crash signal, got: killed by signal " +
+                  std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")");
+  }
+  if (require_zero && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    throw Failure("expected exit status 0 when the core closes the channels, got exit status " +
+                  std::to_string(WEXITSTATUS(status)));
+  }
+}
+
+bool process_gone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+// ---- tensors -------------------------------------------------------------------------
+
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+  bool padding_only = false;  // shape [0]: the stored element's value is unspecified
+};
+
+float float_bits(std::uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+double double_bits(std::uint64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return d;
+}
+
+const std::vector<NamedTensor>& dtype_tensors() {
+  static const std::vector<NamedTensor> all = [] {
+    std::vector<NamedTensor> t;
+    t.push_back({"float32", Tensor::from_values<float>({5}, {1.5f, -0.0f, std::numeric_limits<float>::infinity(),
+                                                             float_bits(0x7fc00001), float_bits(0xffbfffff)})});
+    t.push_back({"float64", Tensor::from_values<double>({4}, {3.141592653589793, -0.0, -1e-310,
+                                                               double_bits(0x7ff8000000000123ull)})});
+    t.push_back({"int8", Tensor::from_values<std::int8_t>({3}, {-128, 0, 127})});
+    t.push_back({"int16", Tensor::from_values<std::int16_t>({3}, {-32768, 1, 32767})});
+    t.push_back({"int32", Tensor::from_values<std::int32_t>(
+                              {2, 2}, {std::numeric_limits<std::int32_t>::min(), -1, 1, 2147483647})});
+    t.push_back({"int64", Tensor::from_values<std::int64_t>({2}, {std::numeric_limits<std::int64_t>::min(),
+                                                                   std::numeric_limits<std::int64_t>::max()})});
+    t.push_back({"uint8", Tensor::from_values<std::uint8_t>({4}, {0, 1, 254, 255})});
+    t.push_back({"uint16", Tensor::from_values<std::uint16_t>({2}, {0x0102, 0xffff})});
+    t.push_back({"uint32", Tensor::from_values<std::uint32_t>({2}, {0x01020304, 0xffffffff})});
+    t.push_back({"uint64", Tensor::from_values<std::uint64_t>({1, 2}, {0x0102030405060708ull, ~0ull})});
+    t.push_back({"string", Tensor::from_strings({3}, {"h\xc3\xa9llo", "", "\xe2\x82\xac"})});
+    t.push_back({"nested", Tensor::nested({Tensor::from_values<float>({2}, {1, 2}),
+                                           Tensor::nested({Tensor::from_values<std::int32_t>({1}, {-7})})})});
+    t.push_back({"scalar", Tensor::from_values<float>({}, {42.0f})});
+    t.push_back({"empty", Tensor::from_values<float>({0}, {0.0f}), true});
+    t.push_back({"strided", Tensor::from_values<float>({2, 3}, {0, 1, 2, 3, 4, 5}, wire::Shape{1, 2})});
+    return t;
+  }();
+  return all;
+}
+
+bool same_tensor(const NamedTensor& sent, const Tensor& got) {
+  if (!sent.padding_only) return sent.tensor == got;
+  return got.dtype() == sent.tensor.dtype() && got.shape() == sent.tensor.shape() &&
+         got.strides() == sent.tensor.strides();
+}
+
+// ---- protocol ------------------------------------------------------------------------
+
+void protocol_bootstrap(const CaseContext& ctx) {
+  auto o = options_for(ctx);
+  o.filesystem_channel_first = true;
+  o.split_id_and_fd = true;
+  auto core = start(ctx, std::move(o));
+  TempDir dir;
+  load_empty(*core, dir);
+  require_no_violations(*core);
+}
+
+void protocol_load(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  require_no_violations(*core);
+}
+
+void protocol_pack(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  std::filesystem::create_directories(dir.path + "/model");
+  std::filesystem::create_directories(dir.path + "/tmp");
+  std::ofstream(dir.path + "/model/weights.bin") << "conformance";
+  wire::PackRequest pack{core->serve_directory(dir.path, true), "/model", "/tmp"};
+  const auto replies = core->call(std::move(pack));
+  if (!expect_ok_or_error<wire::PackResponse>("Pack", replies)) {
+    throw Failure("expected a PackResponse reply to Pack, got ErrorResponse: " +
+                  std::get<wire::ErrorResponse>(replies[0].data).e);
+  }
+  require_no_violations(*core);
+}
+
+void protocol_seal_infer_with_handle(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  TensorMap x{{"x", Tensor::from_values<float>({2}, {1, 2})}};
+  const auto sealed = core->call(wire::SealRequest{x});
+  if (expect_ok_or_error<wire::SealResponse>("Seal", sealed)) {
+    const auto handle = std::get<wire::SealResponse>(sealed[0].data).handle;
+    expect_ok_or_error<wire::InferResponse>("InferWithHandle", core->call(wire::InferWithHandleRequest{handle, false}));
+  }
+  require_no_violations(*core);
+}
+
+void infer_one_dtype(const CaseContext& ctx, const NamedTensor& t) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  expect_ok_or_error<wire::InferResponse>("InferWithTensors",
+                                          core->call(wire::InferWithTensorsRequest{{{"in", t.tensor}}, false}));
+  require_no_violations(*core);
+}
+
+void infer_kind(const CaseContext& ctx, bool with_handle, bool streaming) {
+  if (streaming) skip_unless_streaming(ctx);
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  TensorMap x{{"x", Tensor::from_values<float>({4}, {1, 2, 3, 4})}};
+  try {
+    if (with_handle) {
+      wire::SealHandle handle;
+      try {
+        handle = core->core().seal({x}).handle;
+      } catch (const RunnerError&) {
+        return;  // the runner refused to seal: nothing to infer on
+      }
+      core->core().infer_with_handle({handle, streaming});
+    } else {
+      core->core().infer_with_tensors({x, streaming});
+    }
+  } catch (const RunnerError&) {
+    // An Error reply is a valid answer to any request.
+  }
+  require_no_violations(*core);
+}
+
+void protocol_ids_in_flight(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  std::vector<wire::RpcId> ids;
+  for (int i = 0; i < 16; ++i) {
+    TensorMap x{{"x", Tensor::from_values<float>({1}, {static_cast<float>(i)})}};
+    ids.push_back(core->send(wire::InferWithTensorsRequest{std::move(x), false}));
+  }
+  for (const auto id : ids) {
+    const auto replies = core->wait(id);
+    for (const auto& r : replies) {
+      if (r.id.value != id.value) {
+        throw Failure("expected responses to carry their request's id " + std::to_string(id.value) + ", got id " +
+                      std::to_string(r.id.value));
+      }
+    }
+    expect_ok_or_error<wire::InferResponse>("InferWithTensors", replies);
+  }
+  require_no_violations(*core);
+}
+
+void protocol_logs_any_time(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  TensorMap x{{"x", Tensor::from_values<float>({1}, {1})}};
+  expect_ok_or_error<wire::InferResponse>("InferWithTensors", core->call(wire::InferWithTensorsRequest{x, false}));
+  // Log records (id 0, complete, LogMessage) are accepted by the core at any time; any
+  // other unsolicited or undecodable frame is a violation.
+  require_no_violations(*core);
+}
+
+void protocol_clean_exit(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  require_no_violations(*core);
+  require_clean_exit(*core, true, kExitTimeout);
+}
+
+// ---- robustness ----------------------------------------------------------------------
+
+std::vector<std::uint8_t> id_bytes(std::uint64_t id) {
+  std::vector<std::uint8_t> out(8);
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(id >> (8 * i));
+  return out;
+}
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+// A Load request with id `id` whose runner_name is "@@@@", as payload bytes, and the
+// offset of the runner_name's u64 length.
+std::pair<std::vector<std::uint8_t>, std::size_t> load_with_marker(std::uint64_t id, wire::CoreRevision rev) {
+  wire::LoadRequest load;
+  load.runner_name = "@@@@";
+  auto bytes = wire::encode_message(wire::RPCRequest{wire::RpcId{id}, std::move(load)}, rev).flatten();
+  const std::string marker = "@@@@";
+  for (std::size_t i = 8; i + 4 <= bytes.size(); ++i) {
+    if (std::memcmp(bytes.data() + i, marker.data(), 4) == 0) return {bytes, i - 8};
+  }
+  throw std::runtime_error("internal: marker not found in an encoded Load");
+}
+
+// After malformed input (ids >= 1000), the runner must still answer a real Load.
+void require_still_serving(MockCore& core, const TempDir& dir, const std::string& after) {
+  try {
+    load_empty(core, dir);
+  } catch (const ProtocolError& e) {
+    throw Failure("expected the runner to keep serving after " + after + " (a following Load gets a reply), got: " +
+                  e.what());
+  }
+  // Answering the malformed request's id with Error is fine: the core never sent it.
+  require_no_violations(core, "which no request has");
+}
+
+void robustness_malformed_frame(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  auto bad = id_bytes(1000);
+  put_u32(bad, 9);  // no such request variant
+  bad.insert(bad.end(), {1, 2, 3});
+  core->send_raw_payload(bad);
+  require_still_serving(*core, dir, "a frame with a readable id and a bad variant tag");
+}
+
+void robustness_oversized_frame(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  std::vector<std::uint8_t> header = {0x80, 0, 0, 0, 0, 0, 0, 0};  // u64 BE 2^63
+  core->send_raw_bytes(header);
+  // The stream is unusable now: the runner may exit, or wait for bytes that never come.
+  const auto deadline = std::chrono::steady_clock::now() + std::min(ctx.timeout, std::chrono::milliseconds(2000));
+  while (std::chrono::steady_clock::now() < deadline && !process_gone(core->runner_pid())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  require_clean_exit(*core, false, kExitTimeout);
+}
+
+void robustness_unknown_variant_tags(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  std::uint64_t id = 1000;
+  for (std::uint32_t tag : {5u, 6u, 0x80000000u, 0xffffffffu}) {
+    auto bad = id_bytes(id++);
+    put_u32(bad, tag);
+    core->send_raw_payload(bad);
+  }
+  // A known request variant with an unknown variant inside: Seal of a tensor tagged 12.
+  auto seal = id_bytes(id++);
+  put_u32(seal, 2);
+  put_u64(seal, 1);
+  put_u64(seal, 1);
+  seal.push_back('x');
+  put_u32(seal, 12);
+  core->send_raw_payload(seal);
+  require_still_serving(*core, dir, "requests with unknown variant tags");
+}
+
+void robustness_invalid_utf8(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  auto [bytes, len_at] = load_with_marker(1000, ctx.revision);
+  const std::uint8_t bad[4] = {0xff, 0xfe, 0xc3, 0x28};
+  std::memcpy(bytes.data() + len_at + 8, bad, 4);
+  core->send_raw_payload(bytes);
+  // An overlong encoding of '/' and a lone surrogate, too.
+  auto [bytes2, len_at2] = load_with_marker(1001, ctx.revision);
+  const std::uint8_t bad2[4] = {0xc0, 0xaf, 0xed, 0xa0};
+  std::memcpy(bytes2.data() + len_at2 + 8, bad2, 4);
+  core->send_raw_payload(bytes2);
+  require_still_serving(*core, dir, "a Load whose runner_name is not UTF-8");
+}
+
+void robustness_huge_lengths(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  // A String claiming 2^62 bytes.
+  auto [bytes, len_at] = load_with_marker(1000, ctx.revision);
+  const std::uint64_t huge = 1ull << 62;
+  for (int i = 0; i < 8; ++i) bytes[len_at + i] = static_cast<std::uint8_t>(huge >> (8 * i));
+  core->send_raw_payload(bytes);
+  // A Seal whose tensor map claims 2^64-1 entries.
+  auto seal = id_bytes(1001);
+  put_u32(seal, 2);
+  put_u64(seal, ~0ull);
+  core->send_raw_payload(seal);
+  // An InferWithTensors whose one float tensor claims a 2^63-byte storage.
+  auto infer = id_bytes(1002);
+  put_u32(infer, 3);
+  put_u64(infer, 1);
+  put_u64(infer, 1);
+  infer.push_back('x');
+  put_u32(infer, 0);  // Float
+  put_u32(infer, 0);  // Numeric storage
+  infer.push_back(1);
+  put_u64(infer, 1ull << 63);
+  core->send_raw_payload(infer);
+  require_still_serving(*core, dir, "requests declaring lengths of 2^62 and more");
+}
+
+void robustness_unknown_seal_handle(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  try {
+    core->core().infer_with_handle({wire::SealHandle{0x5ea10000deadull}, false});
+  } catch (const RunnerError&) {
+    require_no_violations(*core);
+    return;
+  }
+  throw Failure("expected an ErrorResponse to InferWithHandle for a handle never sealed, got an InferResponse");
+}
+
+void robustness_core_vanishes(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  TensorMap x{{"x", Tensor::from_values<float>({1024}, std::vector<float>(1024, 1.0f))}};
+  core->send(wire::InferWithTensorsRequest{std::move(x), false});
+  require_clean_exit(*core, false, kExitTimeout);
+}
+
+// ---- echo ----------------------------------------------------------------------------
+
+void echo_one_dtype(const CaseContext& ctx, const NamedTensor& t) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  const auto out = core->core().infer_with_tensors({{{"in", t.tensor}}, false});
+  if (!out.final) throw Failure("expected an InferResponse echoing the input, got Empty");
+  const auto it = out.final->tensors.find("in");
+  if (it == out.final->tensors.end() || out.final->tensors.size() != 1) {
+    throw Failure("expected exactly the tensor \"in\" back, got " + std::to_string(out.final->tensors.size()) +
+                  " tensor(s)" + (it == out.final->tensors.end() ? " without \"in\"" : ""));
+  }
+  if (!same_tensor(t, it->second)) {
+    throw Failure("expected the " + t.name + " tensor back bit-exactly (NaN payloads and -0.0 included), got a " +
+                  wire::to_string(it->second.dtype()) + " tensor that differs");
+  }
+  require_no_violations(*core);
+}
+
+void echo_seal(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  load_empty(*core, dir);
+  TensorMap all;
+  for (const auto& t : dtype_tensors()) {
+    if (!t.padding_only) all.insert_or_assign(t.name, t.tensor);
+  }
+  const auto handle = core->core().seal({all}).handle;
+  const auto out = core->core().infer_with_handle({handle, false});
+  if (!out.final || !(out.final->tensors == all)) {
+    throw Failure("expected InferWithHandle to return the sealed tensors bit-exactly, got " +
+                  (out.final ? std::to_string(out.final->tensors.size()) + " tensor(s) that differ" : "Empty"));
+  }
+  require_no_violations(*core);
+}
+
+std::vector<Case> build_registry() {
+  std::vector<Case> r;
+  auto add = [&](const char* suite, std::string name, std::string doc, std::function<void(const CaseContext&)> f) {
+    r.push_back({suite, std::move(name), std::move(doc), std::move(f)});
+  };
+  add("protocol", "bootstrap",
+      "FileSystem channel sent first, each channel's id and fd in separate sendmsg calls; the runner then answers Load",
+      protocol_bootstrap);
+  add("protocol", "load", "Load of an empty read-only filesystem gets one complete Load or Error reply", protocol_load);
+  add("protocol", "pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply",
+      protocol_pack);
+  add("protocol", "seal_infer_with_handle", "Seal then InferWithHandle get Seal/Infer or Error replies only",
+      protocol_seal_infer_with_handle);
+  for (const auto& t : dtype_tensors()) {
+    const NamedTensor* tp = &t;
+    add("protocol", "infer_dtype_" + t.name,
+        "InferWithTensors with one " + t.name + " tensor gets a complete Infer or Error reply and no violation",
+        [tp](const CaseContext& ctx) { infer_one_dtype(ctx, *tp); });
+  }
+  add("protocol", "infer_with_tensors_non_streaming",
+      "non-streaming InferWithTensors gets exactly one complete reply (no complete: false)",
+      [](const CaseContext& c) { infer_kind(c, false, false); });
+  add("protocol", "infer_with_tensors_streaming",
+      "streaming InferWithTensors gets partial Infer replies then one complete Infer, Error or Empty",
+      [](const CaseContext& c) { infer_kind(c, false, true); });
+  add("protocol", "infer_with_handle_non_streaming",
+      "non-streaming InferWithHandle gets exactly one complete reply (no complete: false)",
+      [](const CaseContext& c) { infer_kind(c, true, false); });
+  add("protocol", "infer_with_handle_streaming",
+      "streaming InferWithHandle gets partial Infer replies then one complete Infer, Error or Empty",
+      [](const CaseContext& c) { infer_kind(c, true, true); });
+  add("protocol", "ids_in_flight_16", "16 requests in flight: every response carries its request's id",
+      protocol_ids_in_flight);
+  add("protocol", "logs_any_time", "log records may come at any time; nothing else unsolicited is sent",
+      protocol_logs_any_time);
+  add("protocol", "clean_exit", "the runner exits with status 0 within 5 s when the core closes the channels",
+      protocol_clean_exit);
+  add("robustness", "malformed_frame", "a frame with a readable id and a bad variant tag does not stop the runner",
+      robustness_malformed_frame);
+  add("robustness", "oversized_frame",
+      "a frame header claiming 2^63 bytes: the runner does not crash (it may exit) and exits without a signal",
+      robustness_oversized_frame);
+  add("robustness", "unknown_variant_tags", "requests with unknown variant tags do not stop the runner",
+      robustness_unknown_variant_tags);
+  add("robustness", "invalid_utf8", "a String that is not valid UTF-8 does not stop the runner",
+      robustness_invalid_utf8);
+  add("robustness", "huge_lengths", "strings, maps and tensor storage declaring 2^62+ lengths do not stop the runner",
+      robustness_huge_lengths);
+  add("robustness", "unknown_seal_handle", "InferWithHandle for a handle never sealed gets an Error reply",
+      robustness_unknown_seal_handle);
+  add("robustness", "core_vanishes", "the core closing the channels mid-request: the runner exits without a signal",
+      robustness_core_vanishes);
+  for (const auto& t : dtype_tensors()) {
+    const NamedTensor* tp = &t;
+    add("echo", "echo_" + t.name, "InferWithTensors returns the " + t.name + " tensor bit-exactly",
+        [tp](const CaseContext& ctx) { echo_one_dtype(ctx, *tp); });
+  }
+  add("echo", "echo_seal", "Seal then InferWithHandle return the sealed tensors bit-exactly", echo_seal);
+  return r;
+}
+
+}  // namespace
+
+namespace {
+Result run_case_body(const Case& c, const CaseContext& context);
+}
+
+const char* outcome_name(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPass: return "PASS";
+    case Outcome::kFail: return "FAIL";
+    case Outcome::kSkip: return "SKIP";
+  }
+  return "?";
+}
+
+const std::vector<Case>& registry() {
+  static const std::vector<Case> r = build_registry();
+  return r;
+}
+
+const std::vector<std::string>& suite_names() {
+  static const std::vector<std::string> s = {"protocol", "robustness", "echo"};
+  return s;
+}
+
+Result run_case(const Case& c, const CaseContext& context) {
+  t_violations_at_failure.clear();
+  Result r = run_case_body(c, context);
+  if (r.outcome == Outcome::kFail && !t_violations_at_failure.empty()) {
+    r.message += "; the runner also sent what the real core would panic on: " + t_violations_at_failure.front();
+    if (t_violations_at_failure.size() > 1) {
+      r.message += " (and " + std::to_string(t_violations_at_failure.size() - 1) + " more)";
+    }
+  }
+  return r;
+}
+
+namespace {
+Result run_case_body(const Case& c, const CaseContext& context) {
+  try {
+    c.body(context);
+    return {Outcome::kPass, ""};
+  } catch (const Skip& e) {
+    return {Outcome::kSkip, e.what()};
+  } catch (const Failure& e) {
+    return {Outcome::kFail, e.what()};
+  } catch (const RunnerError& e) {
+    return {Outcome::kFail, std::string("expected a successful reply, got ErrorResponse: ") + e.what()};
+  } catch (const ProtocolError& e) {
+    return {Outcome::kFail, std::string("expected replies the real core accepts, got: ") + e.what()};
+  } catch (const std::exception& e) {
+    return {Outcome::kFail, std::string("expected the case to run, got an error: ") + e.what()};
+  }
+}
+}  // namespace
+
+bool case_matches(const Case& c, const std::string& glob) {
+  return fnmatch(glob.c_str(), c.full_name().c_str(), 0) == 0 || fnmatch(glob.c_str(), c.name.c_str(), 0) == 0;
+}
+
+}  // namespace carton::conformance::suite

@@ -1,0 +1,114 @@
+"""Tests of the carton-conformance command-line tool, run by CTest (tests/CMakeLists.txt).
+
+Environment: CARTON_CONFORMANCE = the carton-conformance executable,
+CARTON_NOOP_RUNNER = carton-runner-noop, BROKEN_WRONG_ID / BROKEN_INCOMPLETE /
+BROKEN_CRASH = the deliberately broken runners built from broken_runner.cpp.
+Run one case with: python3 test_carton_conformance.py CartonConformanceTest.test_noop_all
+"""
+import json
+import os
+import re
+import subprocess
+import tempfile
+import unittest
+
+TOOL = os.environ.get("CARTON_CONFORMANCE", "carton-conformance")
+CLOSING = re.compile(r"^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$")
+
+
+def run(*args):
+    p = subprocess.run([TOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def lines(out):
+    return [l for l in out.splitlines() if l.strip()]
+
+
+def line_for(out, prefix, name):
+    for l in lines(out):
+        if l.startswith(prefix + " " + name):
+            return l
+    return None
+
+
+class CartonConformanceTest(unittest.TestCase):
+    def test_noop_all(self):
+        with tempfile.TemporaryDirectory() as d:
+            j = os.path.join(d, "out.json")
+            rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--core-version", "all",
+                               "--suite", "protocol,robustness,echo", "--json", j)
+            self.assertEqual(rc, 0, out + err)
+            last = lines(out)[-1]
+            self.assertRegex(last, r"^[0-9]+ passed, 0 failed")
+            self.assertRegex(last, CLOSING)
+            self.assertIn("# matrix", out)
+            self.assertIn("SKIP protocol/infer_with_tensors_streaming@2023-09", out)
+            self.assertNotIn("FAIL ", out)
+            with open(j) as f:
+                data = json.load(f)
+            self.assertEqual(data["failed"], 0)
+            self.assertTrue(any(r["suite"] == "echo" for r in data["results"]))
+
+    def test_case_glob_and_single_version(self):
+        rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--case", "infer_dtype_*")
+        self.assertEqual(rc, 0, out + err)
+        self.assertEqual(lines(out)[-1], "15 passed, 0 failed")
+        self.assertNotIn("echo/", out)
+
+    def test_wrong_id_runner_fails_load(self):
+        rc, out, err = run("--runner", os.environ["BROKEN_WRONG_ID"], "--case", "protocol/load", "--timeout", "1")
+        self.assertEqual(rc, 1, out + err)
+        l = line_for(out, "FAIL", "protocol/load")
+        self.assertIsNotNone(l, out)
+        self.assertIn("no complete response to request 0", l)
+        self.assertIn("a response for id 1000, which no request has", l)
+        self.assertRegex(lines(out)[-1], r"^0 passed, 1 failed$")
+
+    def test_incomplete_reply_runner_fails_non_streaming(self):
+        rc, out, err = run("--runner", os.environ["BROKEN_INCOMPLETE"], "--case", "*non_streaming",
+                           "--core-version", "0.0.1")
+        self.assertEqual(rc, 1, out + err)
+        l = line_for(out, "FAIL", "protocol/infer_with_tensors_non_streaming")
+        self.assertIsNotNone(l, out)
+        self.assertIn("complete: false sent to a non-streaming request", l)
+        self.assertIsNotNone(line_for(out, "FAIL", "protocol/infer_with_handle_non_streaming"), out)
+        self.assertRegex(lines(out)[-1], r"^0 passed, 2 failed$")
+        # Streaming requests may get complete: false replies: those cases pass.
+        rc, out, err = run("--runner", os.environ["BROKEN_INCOMPLETE"], "--case", "protocol/*_streaming",
+                           "--core-version", "0.0.1")
+        self.assertIn("PASS protocol/infer_with_tensors_streaming", out)
+
+    def test_crashing_runner_fails_oversized_frame(self):
+        rc, out, err = run("--runner", os.environ["BROKEN_CRASH"], "--suite", "robustness",
+                           "--case", "oversized_frame")
+        self.assertEqual(rc, 1, out + err)
+        l = line_for(out, "FAIL", "robustness/oversized_frame")
+        self.assertIsNotNone(l, out)
+        self.assertIn("without a crash signal", l)
+
+    def test_broken_runner_passes_what_it_gets_right(self):
+        # The crash runner is correct apart from oversized frames.
+        rc, out, err = run("--runner", os.environ["BROKEN_CRASH"], "--case", "protocol/load")
+        self.assertEqual(rc, 0, out + err)
+        self.assertEqual(lines(out)[-1], "1 passed, 0 failed")
+
+    def test_decoder(self):
+        rc, out, err = run("--decoder")
+        self.assertEqual(rc, 0, out + err)
+        self.assertRegex(lines(out)[-1], r"^[0-9]+ passed, 0 failed$")
+
+    def test_usage_errors(self):
+        noop = os.environ["CARTON_NOOP_RUNNER"]
+        self.assertEqual(run("--runner", noop, "--core-version", "1999")[0], 2)
+        self.assertEqual(run("--runner", noop, "--suite", "nope")[0], 2)
+        self.assertEqual(run("--runner", noop, "--case", "no_such_case")[0], 2)
+        self.assertEqual(run()[0], 2)
+        self.assertEqual(run("--runner", "/nonexistent/runner")[0], 2)
+        rc, out, _ = run("--list")
+        self.assertEqual(rc, 0)
+        self.assertIn("robustness/unknown_seal_handle", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
