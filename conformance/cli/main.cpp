@@ -23,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "carton/wire/json.hpp"
 #include "carton/conformance/decoder_cases.hpp"
 #include "carton/conformance/roundtrip.hpp"
 #include "suite/suite.hpp"
@@ -69,26 +70,7 @@ void print_result(const std::string& name, cs::Outcome outcome, const std::strin
   std::cout << std::endl;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string json_string(const std::string& s) { return carton::wire::to_json(s); }
 
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;

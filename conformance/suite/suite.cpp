@@ -145,14 +145,6 @@ void require_clean_exit(MockCore& core, bool require_zero, std::chrono::millisec
   }
 }
 
-bool process_gone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-}
 
 // ---- tensors -------------------------------------------------------------------------
 
@@ -385,7 +377,7 @@ void robustness_oversized_frame(const CaseContext& ctx) {
   core->send_raw_bytes(header);
   // The stream is unusable now: the runner may exit, or wait for bytes that never come.
   const auto deadline = std::chrono::steady_clock::now() + std::min(ctx.timeout, std::chrono::milliseconds(2000));
-  while (std::chrono::steady_clock::now() < deadline && !process_gone(core->runner_pid())) {
+  while (std::chrono::steady_clock::now() < deadline && !carton::mock::process_gone(core->runner_pid())) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   require_clean_exit(*core, false, kExitTimeout);

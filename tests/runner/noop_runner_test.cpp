@@ -56,15 +56,6 @@ std::vector<Tensor> every_kind_of_tensor() {
   return t;
 }
 
-bool process_gone(pid_t pid) {
-  // Gone, or a zombie waiting for a reaper we do not control.
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-}
 
 }  // namespace
 
@@ -186,14 +177,14 @@ BOOST_AUTO_TEST_CASE(a_core_killed_with_sigkill_leaves_no_runner_behind) {
   pid_t runner = 0;
   BOOST_REQUIRE(read(fds[0], &runner, sizeof runner) == static_cast<ssize_t>(sizeof runner));
   close(fds[0]);
-  BOOST_TEST(!process_gone(runner));
+  BOOST_TEST(!mock::process_gone(runner));
   kill(core_pid, SIGKILL);
   waitpid(core_pid, nullptr, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (!process_gone(runner) && std::chrono::steady_clock::now() < deadline) {
+  while (!mock::process_gone(runner) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  BOOST_TEST(process_gone(runner));
+  BOOST_TEST(mock::process_gone(runner));
 }
 
 BOOST_AUTO_TEST_CASE(the_2023_09_revision_is_chosen_at_startup) {

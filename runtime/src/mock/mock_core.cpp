@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -264,6 +265,15 @@ std::vector<std::string> MockCore::violations() const {
 }
 
 pid_t MockCore::runner_pid() const { return impl_->pid; }
+
+bool process_gone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
 
 int MockCore::close_and_wait(std::chrono::milliseconds timeout) {
   auto& m = *impl_;

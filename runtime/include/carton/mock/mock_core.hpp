@@ -72,4 +72,8 @@ class MockCore : public CoreTransport {
   TypedCore typed_;
 };
 
+// True when `pid` has exited: gone, or a zombie waiting for a reaper we do not control
+// (a runner whose core died is reparented, and nobody may reap it).
+bool process_gone(pid_t pid);
+
 }  // namespace carton::mock
