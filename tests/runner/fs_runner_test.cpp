@@ -18,10 +18,10 @@ BOOST_AUTO_TEST_CASE(load_reads_and_pack_writes_through_the_served_filesystems) 
   std::ofstream(root / "model" / "model.txt") << "weights v1";
 
   mock::MockCoreOptions o;
-  o.runner_path = CARTON_FS_PROBE_RUNNER;
+  o.runner_path = CARTON_FILE_RUNNER;
   mock::MockCore core(o);
   const auto load_fs = core.serve_directory((root / "model").string(), false);
-  core.core().load({load_fs, "fs-probe", "*", 1, std::nullopt, wire::CpuDevice{}, std::nullopt});
+  core.core().load({load_fs, "file", "*", 1, std::nullopt, wire::CpuDevice{}, std::nullopt});
   const auto out = core.core().infer_with_tensors({});
   BOOST_TEST(out.final->tensors.at("model").strings().at(0) == "weights v1");
 
@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_CASE(load_reads_and_pack_writes_through_the_served_filesystems) 
 
   // A missing model is an Error response carrying the IoError, not a crash.
   stdfs::remove(root / "model" / "model.txt");
-  BOOST_CHECK_THROW(core.core().load({load_fs, "fs-probe", "*", 1, std::nullopt, wire::CpuDevice{}, std::nullopt}),
+  BOOST_CHECK_THROW(core.core().load({load_fs, "file", "*", 1, std::nullopt, wire::CpuDevice{}, std::nullopt}),
                     mock::RunnerError);
   core.close_and_wait(std::chrono::milliseconds(5000));
   stdfs::remove_all(root);

@@ -1,6 +1,7 @@
-// A test runner that uses the filesystems the core serves: Load reads model.txt from
-// the read-only one, Pack writes packed.txt into temp_folder on the read-write one,
-// and Infer answers what Load read, as a string tensor.
+// carton-runner-file: a small runner that uses the filesystems the core serves. Load
+// reads model.txt from the model directory (the read-only filesystem), Infer answers
+// what it read as a string tensor, and Pack writes packed.txt into temp_folder (the
+// read-write filesystem) and answers temp_folder as the packed model.
 #include <mutex>
 
 #include "carton/fs/file_system.hpp"
@@ -8,7 +9,7 @@
 
 namespace {
 
-class FsProbe : public carton::runner::RunnerHandler {
+class FileRunner : public carton::runner::RunnerHandler {
  public:
   void on_load(carton::wire::LoadRequest req, carton::runner::LoadResponder r) override {
     auto fs = context().filesystem(req.fs, /*writable=*/false);
@@ -37,6 +38,6 @@ class FsProbe : public carton::runner::RunnerHandler {
 }  // namespace
 
 int main(int argc, char** argv) {
-  FsProbe probe;
-  return carton::runner::run(argc, argv, probe, {"fs-probe", "0.1.0"});
+  FileRunner runner;
+  return carton::runner::run(argc, argv, runner, {"carton-runner-file", "0.1.0"});
 }
