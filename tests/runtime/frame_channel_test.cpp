@@ -203,6 +203,36 @@ BOOST_AUTO_TEST_CASE(frames_from_many_threads_keep_per_thread_order) {
   }
 }
 
+// send() writes a frame from the calling thread while nothing is queued: a frame of
+// more pieces than one sendmsg takes (IOV_MAX, 1024), then one too large for the
+// socket buffer, whose rest the I/O thread writes, with small frames queued behind it.
+BOOST_AUTO_TEST_CASE(direct_sends_of_many_pieces_and_of_partial_frames) {
+  IoThread io;
+  auto [fa, fb] = make_socketpair();
+  auto a = io.channel(std::move(fa), "a");
+  auto b = io.channel(std::move(fb), "b");
+  start(a);
+  auto seen = start(b);
+
+  Bytes storage = Bytes::adopt(pattern(3000, 5));
+  Encoded pieces;
+  pieces.head = pattern(1500, 6);
+  for (std::size_t i = 0; i < 1500; ++i) pieces.segments.push_back({i, storage.slice(2 * i, 2)});
+  BOOST_REQUIRE(pieces.iovecs().size() > 2048u);
+  Encoded large;
+  large.segments.push_back({0, Bytes::adopt(pattern(8u << 20, 7))});
+
+  a->send(pieces);
+  a->send(large);
+  for (int i = 0; i < 100; ++i) a->send(small("after " + std::to_string(i)));
+  BOOST_REQUIRE(seen->wait_frames(102));
+  std::lock_guard<std::mutex> lock(seen->mu);
+  BOOST_TEST(same_bytes(pieces, seen->frames[0]));
+  BOOST_TEST(same_bytes(large, seen->frames[1]));
+  for (int i = 0; i < 100; ++i) BOOST_TEST(seen->frames[2 + i].as_string_view() == "after " + std::to_string(i));
+  BOOST_TEST(seen->closes == 0);
+}
+
 BOOST_AUTO_TEST_CASE(peer_close_is_a_clean_close) {
   IoThread io;
   auto [fa, fb] = make_socketpair();

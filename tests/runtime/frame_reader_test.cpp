@@ -1,5 +1,6 @@
 #include "carton/runtime/frame_reader.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
 #include <cstring>
@@ -129,6 +130,48 @@ BOOST_AUTO_TEST_CASE(frames_outlive_the_reader) {
   }
   BOOST_REQUIRE_EQUAL(frames.size(), 2u);
   BOOST_TEST((frames[1].to_vector() == pattern(200000, 2)));
+}
+
+// Large payloads get mapped buffers that come back to the reader when released: a
+// live frame's buffer is never handed out again, a released one is reused by the next
+// large frame that fits, and a larger frame gets a fresh one.
+BOOST_AUTO_TEST_CASE(large_payload_buffers_are_reused_only_once_released) {
+  const std::size_t big = FrameReader::kHugePayloadBytes + 12345;
+  FrameReader r;
+  auto read_one = [&r](const Buffer& payload) {
+    const Buffer stream = framed({payload});
+    for (std::size_t pos = 0; pos < stream.size();) {
+      auto [p, room] = r.writable();
+      const std::size_t n = std::min(room, stream.size() - pos);
+      std::memcpy(p, stream.data() + pos, n);
+      pos += n;
+      BOOST_REQUIRE(r.commit(n));
+    }
+    auto f = r.next();
+    BOOST_REQUIRE(f.has_value());
+    BOOST_REQUIRE(!r.next().has_value());
+    return *f;
+  };
+  auto a = read_one(pattern(big, 1));
+  auto b = read_one(pattern(big, 2));
+  BOOST_TEST(a.data() != b.data());
+  BOOST_TEST((a.to_vector() == pattern(big, 1)));
+  BOOST_TEST((b.to_vector() == pattern(big, 2)));
+  const std::uint8_t* a_data = a.data();
+  a = {};
+  auto c = read_one(pattern(big - 1000, 3));
+  BOOST_TEST(c.data() == a_data);  // A's buffer, reused
+  BOOST_TEST((c.to_vector() == pattern(big - 1000, 3)));
+  BOOST_TEST((b.to_vector() == pattern(big, 2)));
+  b = {};
+  c = {};
+  auto d = read_one(pattern(2 * big, 4));
+  BOOST_TEST((d.to_vector() == pattern(2 * big, 4)));
+  // Frames, large ones included, outlive the reader (and its spare buffer).
+  auto e = read_one(pattern(big, 5));
+  r = FrameReader();
+  BOOST_TEST((d.to_vector() == pattern(2 * big, 4)));
+  BOOST_TEST((e.to_vector() == pattern(big, 5)));
 }
 
 BOOST_AUTO_TEST_CASE(zero_length_payload) {

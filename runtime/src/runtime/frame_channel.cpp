@@ -9,8 +9,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <climits>
 #include <deque>
 #include <exception>
+#include <iterator>
+#include <limits>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -23,7 +31,7 @@ namespace asio = boost::asio;
 using Strand = asio::strand<asio::io_context::executor_type>;
 using Socket = asio::local::stream_protocol::socket;
 
-// All members are touched only on `strand`.
+// Members are touched only on `strand`, except those marked as guarded by `send_mu`.
 struct FrameChannel::Impl {
   Impl(asio::io_context& io, UniqueFd fd, FrameChannelOptions opts)
       : strand(asio::make_strand(io)),
@@ -31,12 +39,13 @@ struct FrameChannel::Impl {
         options(std::move(opts)),
         reader(options.max_frame_bytes) {
     socket.assign(asio::local::stream_protocol(), fd.get());
-    fd.release();  // only once the socket owns it; on a throw `fd` still closes it
+    native_fd = fd.release();  // only once the socket owns it; on a throw `fd` still closes it
   }
 
   struct Outgoing {
     std::array<std::uint8_t, kFrameHeaderBytes> header;
     wire::Encoded payload;
+    std::size_t sent = 0;  // bytes of header + payload already written by send()
   };
 
   Strand strand;
@@ -49,9 +58,21 @@ struct FrameChannel::Impl {
   bool closed = false;
   bool close_delivered = false;
   std::string close_reason;
-  bool writing = false;
-  std::deque<Outgoing> queue;  // front is being written while `writing`; deque keeps it in place
+  bool in_flight = false;  // an async_write is pending on queue.front()
 
+  // Guarded by send_mu. send() writes from the calling thread while no write is queued
+  // (one hop fewer per frame: no wake-up of the I/O thread); everything else goes
+  // through the queue and async_write on the strand. socket.close() also happens under
+  // send_mu, so a direct write never meets a closed (or reused) fd.
+  std::mutex send_mu;
+  int native_fd = -1;
+  bool send_closed = false;  // close() called or the channel closed: sends are dropped
+  bool writing = false;      // queue.front() is being written (posted or in flight)
+  std::deque<Outgoing> queue;  // deque: push_back keeps the front in place
+
+  // Writes as much of `out` as the socket takes now, without blocking. Returns false
+  // with errno set on an error other than EAGAIN.
+  bool write_now(Outgoing& out);
   void do_read(std::shared_ptr<FrameChannel> self);
   void on_read(std::shared_ptr<FrameChannel> self, const boost::system::error_code& ec, std::size_t n);
   void do_write(std::shared_ptr<FrameChannel> self);
@@ -104,15 +125,68 @@ void FrameChannel::Impl::on_read(std::shared_ptr<FrameChannel> self,
   do_read(std::move(self));
 }
 
+namespace {
+
+// The header and payload pieces of a frame, minus the first `skip` bytes.
+std::vector<iovec> frame_pieces(std::array<std::uint8_t, kFrameHeaderBytes>& header,
+                                const wire::Encoded& payload, std::size_t skip) {
+  std::vector<iovec> pieces = payload.iovecs();
+  pieces.insert(pieces.begin(), iovec{header.data(), header.size()});
+  std::size_t first = 0;
+  while (first < pieces.size() && skip >= pieces[first].iov_len) skip -= pieces[first++].iov_len;
+  pieces.erase(pieces.begin(), pieces.begin() + static_cast<std::ptrdiff_t>(first));
+  if (skip > 0) {
+    pieces.front().iov_base = static_cast<std::uint8_t*>(pieces.front().iov_base) + skip;
+    pieces.front().iov_len -= skip;
+  }
+  return pieces;
+}
+
+}  // namespace
+
+bool FrameChannel::Impl::write_now(Outgoing& out) {
+  std::vector<iovec> pieces = frame_pieces(out.header, out.payload, out.sent);
+  std::size_t first = 0;
+  while (first < pieces.size()) {
+    msghdr msg{};
+    msg.msg_iov = pieces.data() + first;
+    msg.msg_iovlen = std::min<std::size_t>(pieces.size() - first, IOV_MAX);
+    ssize_t n = ::sendmsg(native_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+    out.sent += static_cast<std::size_t>(n);
+    while (first < pieces.size() && static_cast<std::size_t>(n) >= pieces[first].iov_len) {
+      n -= static_cast<ssize_t>(pieces[first++].iov_len);
+    }
+    if (n > 0) {
+      pieces[first].iov_base = static_cast<std::uint8_t*>(pieces[first].iov_base) + n;
+      pieces[first].iov_len -= static_cast<std::size_t>(n);
+      return true;  // the socket is full
+    }
+  }
+  return true;
+}
+
 void FrameChannel::Impl::do_write(std::shared_ptr<FrameChannel> self) {
-  writing = true;
-  Outgoing& out = queue.front();
-  std::vector<iovec> pieces = out.payload.iovecs();
   std::vector<asio::const_buffer> buffers;
-  buffers.reserve(pieces.size() + 1);
-  buffers.emplace_back(out.header.data(), out.header.size());
-  for (const iovec& v : pieces) buffers.emplace_back(v.iov_base, v.iov_len);
-  asio::async_write(socket, buffers,
+  {
+    std::lock_guard<std::mutex> lock(send_mu);
+    if (closed) {  // closed after this write was posted
+      writing = false;
+      return;
+    }
+    Outgoing& out = queue.front();
+    for (const iovec& v : frame_pieces(out.header, out.payload, out.sent)) buffers.emplace_back(v.iov_base, v.iov_len);
+  }
+  in_flight = true;
+  // Each writev takes all the socket will (asio's transfer_all would cap it at 64 KiB:
+  // four times the syscalls and wake-ups for a large frame).
+  auto as_much_as_fits = [](const boost::system::error_code& ec, std::size_t) -> std::size_t {
+    return ec ? 0 : std::numeric_limits<std::size_t>::max();
+  };
+  asio::async_write(socket, buffers, as_much_as_fits,
                     asio::bind_executor(strand, [self](const boost::system::error_code& ec,
                                                        std::size_t) {
                       self->impl_->on_write(self, ec);
@@ -121,30 +195,51 @@ void FrameChannel::Impl::do_write(std::shared_ptr<FrameChannel> self) {
 
 void FrameChannel::Impl::on_write(std::shared_ptr<FrameChannel> self,
                                   const boost::system::error_code& ec) {
-  writing = false;
-  if (closed) {
-    queue.clear();
-    return;
+  in_flight = false;
+  std::deque<Outgoing> done;  // freed outside the lock
+  {
+    std::lock_guard<std::mutex> lock(send_mu);
+    if (closed) {
+      writing = false;
+      done.swap(queue);
+      return;
+    }
+    if (!ec) {
+      done.push_back(std::move(queue.front()));
+      queue.pop_front();
+      if (!queue.empty()) {
+        // `writing` stays set: queued frames keep their order behind this one.
+      } else {
+        writing = false;
+        return;
+      }
+    }
   }
   if (ec) {
     return close_with(self, peer_gone(ec) ? std::string()
                                           : options.name + ": write failed: " + ec.message());
   }
-  queue.pop_front();
-  if (!queue.empty()) do_write(std::move(self));
+  do_write(std::move(self));
 }
 
 void FrameChannel::Impl::close_with(std::shared_ptr<FrameChannel> self, std::string reason) {
   if (closed) return;
   closed = true;
   close_reason = std::move(reason);
-  boost::system::error_code ignored;
-  socket.close(ignored);  // cancels pending reads/writes; their handlers see `closed`
-  // The in-flight write's buffers stay alive until its (aborted) handler has run.
-  if (writing) {
-    queue.erase(queue.begin() + 1, queue.end());
-  } else {
-    queue.clear();
+  std::deque<Outgoing> dropped;  // freed outside the lock
+  {
+    std::lock_guard<std::mutex> lock(send_mu);
+    send_closed = true;
+    boost::system::error_code ignored;
+    socket.close(ignored);  // cancels pending reads/writes; their handlers see `closed`
+    // The in-flight write's buffers stay alive until its (aborted) handler has run.
+    if (in_flight) {
+      std::move(queue.begin() + 1, queue.end(), std::back_inserter(dropped));
+      queue.erase(queue.begin() + 1, queue.end());
+    } else {
+      dropped.swap(queue);
+      writing = false;
+    }
   }
   // Posted, so on_close never runs inside on_frame or inside close().
   if (started) asio::post(strand, [self] { self->impl_->deliver_close(); });
@@ -191,15 +286,39 @@ void FrameChannel::start(FrameHandler on_frame, CloseHandler on_close) {
 }
 
 void FrameChannel::send(wire::Encoded payload) {
-  asio::post(impl_->strand, [self = shared_from_this(), payload = std::move(payload)]() mutable {
-    Impl& impl = *self->impl_;
-    if (impl.closed) return;
-    impl.queue.push_back(Impl::Outgoing{encode_frame_header(payload.size()), std::move(payload)});
-    if (!impl.writing) impl.do_write(self);
-  });
+  Impl& impl = *impl_;
+  Impl::Outgoing out{encode_frame_header(payload.size()), std::move(payload)};  // freed outside the lock
+  std::unique_lock<std::mutex> lock(impl.send_mu);
+  if (impl.send_closed) return;
+  if (impl.writing) {
+    impl.queue.push_back(std::move(out));
+    return;
+  }
+  // Nothing queued: write from this thread, as far as the socket takes it now.
+  if (!impl.write_now(out)) {
+    const boost::system::error_code ec(errno, boost::system::system_category());
+    impl.send_closed = true;
+    lock.unlock();
+    asio::post(impl.strand, [self = shared_from_this(), ec] {
+      Impl& i = *self->impl_;
+      i.close_with(self, peer_gone(ec) ? std::string() : i.options.name + ": write failed: " + ec.message());
+    });
+    return;
+  }
+  if (out.sent == kFrameHeaderBytes + out.payload.size()) return;
+  // The socket is full: the strand writes the rest, and whatever is queued behind it.
+  impl.queue.push_back(std::move(out));
+  impl.writing = true;
+  lock.unlock();
+  asio::post(impl.strand, [self = shared_from_this()] { self->impl_->do_write(self); });
 }
 
 void FrameChannel::close() {
+  {
+    // Sends from now on are dropped, even before the strand has closed the socket.
+    std::lock_guard<std::mutex> lock(impl_->send_mu);
+    impl_->send_closed = true;
+  }
   asio::dispatch(impl_->strand, [self = shared_from_this()] { self->impl_->close_with(self, {}); });
 }
 

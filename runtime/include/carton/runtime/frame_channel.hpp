@@ -6,6 +6,9 @@
 //
 // Threading: every callback runs on the io_context, serialised by a strand. send() and
 // close() may be called from any thread. Sends from one thread go out in call order.
+// While nothing is queued, send() writes the frame itself, non-blocking, from the calling
+// thread (a small response then leaves without waking the I/O thread); whatever the
+// socket does not take at once is queued and written by the I/O thread.
 //
 // Lifetime: create() returns a shared_ptr; pending I/O keeps the channel alive until it
 // is closed. The io_context must outlive the channel. Callbacks are released after
