@@ -23,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "carton/conformance/cli_status.hpp"
 #include "carton/wire/json.hpp"
 #include "carton/conformance/decoder_cases.hpp"
 #include "carton/conformance/roundtrip.hpp"
@@ -41,13 +42,7 @@ namespace cf = carton::conformance;
 namespace cs = carton::conformance::suite;
 using carton::wire::CoreRevision;
 
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using cf::UsageError;
 
 struct Counts {
   int passed = 0, failed = 0, skipped = 0;
@@ -100,7 +95,7 @@ int run_decoder(const std::string& dir) {
     print_result(c.name, outcome, message);
   }
   std::cout << closing_line(counts) << std::endl;
-  return counts.failed == 0 ? kOk : kFailed;
+  return counts.failed == 0 ? cf::kExitOk : cf::kExitFailed;
 }
 
 struct RunnerOptions {
@@ -109,6 +104,7 @@ struct RunnerOptions {
   std::string suites = "protocol,robustness";
   std::string case_glob;
   std::string json_file;
+  std::string model_dir;
   double timeout_s = 10;
 };
 
@@ -152,6 +148,7 @@ int run_runner(const RunnerOptions& o) {
     cs::CaseContext ctx;
     ctx.runner_path = o.runner;
     ctx.revision = rev;
+    ctx.model_dir = o.model_dir;
     ctx.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
     Counts counts;
     for (const auto* c : selected) {
@@ -183,12 +180,12 @@ int run_runner(const RunnerOptions& o) {
          << ", \"skipped\": " << total.skipped << "}\n";
   }
   std::cout << closing_line(total) << std::endl;
-  return total.failed == 0 ? kOk : kFailed;
+  return total.failed == 0 ? cf::kExitOk : cf::kExitFailed;
 }
 
 int list_cases() {
   for (const auto& c : cs::registry()) std::cout << c.full_name() << "  " << c.doc << "\n";
-  return kOk;
+  return cf::kExitOk;
 }
 
 }  // namespace
@@ -207,6 +204,9 @@ int main(int argc, char** argv) {
   app.add_option("--core-version", o.core_version, "0.0.1, 2023-09 or all (default 0.0.1)");
   app.add_option("--suite", o.suites, "Comma-separated suites: protocol, robustness, echo (default protocol,robustness)");
   app.add_option("--case", o.case_glob, "Only cases whose suite/name or name matches this glob");
+  app.add_option("--model-dir", o.model_dir,
+                 "Serve DIR read-only to every Load (a runner that needs a model; default: an empty directory)")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--json", o.json_file, "Also write the results as JSON to FILE");
   app.add_option("--timeout", o.timeout_s, "Seconds to wait for each reply (default 10)");
   runner_opt->excludes(decoder_opt);
@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? kOk : kUsage;
+    return rc == 0 ? cf::kExitOk : cf::kExitUsage;
   }
   try {
     if (list) return list_cases();
@@ -227,9 +227,9 @@ int main(int argc, char** argv) {
     return run_runner(o);
   } catch (const UsageError& e) {
     std::cerr << "carton-conformance: " << e.what() << "\n";
-    return kUsage;
+    return cf::kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "carton-conformance: " << e.what() << "\n";
-    return kFailed;
+    return cf::kExitFailed;
   }
 }

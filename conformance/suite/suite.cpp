@@ -13,11 +13,13 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "carton/mock/mock_core.hpp"
 #include "carton/wire/messages.hpp"
+#include "suite/process_usage.hpp"
 
 namespace carton::conformance::suite {
 
@@ -119,13 +121,20 @@ bool expect_ok_or_error(const char* what, const std::vector<wire::RPCResponse>& 
                 variant_name(replies[0].data));
 }
 
-// Load with an empty, read-only filesystem; a runner may refuse it with Error.
-void load_empty(MockCore& core, const TempDir& dir) {
+// Load serving the --model-dir read-only, or else an empty directory. Without a model a
+// runner may refuse the Load with Error; with one it must accept it.
+void load_model(MockCore& core, const CaseContext& ctx) {
+  std::optional<TempDir> empty;
+  if (ctx.model_dir.empty()) empty.emplace();
   wire::LoadRequest load;
-  load.fs = core.serve_directory(dir.path, false);
+  load.fs = core.serve_directory(empty ? empty->path : ctx.model_dir, false);
   load.runner_name = "conformance";
   load.required_framework_version = "*";
-  expect_ok_or_error<wire::LoadResponse>("Load", core.call(std::move(load)));
+  const auto replies = core.call(std::move(load));
+  if (!expect_ok_or_error<wire::LoadResponse>("Load", replies) && !ctx.model_dir.empty()) {
+    throw Failure("expected a LoadResponse for the model directory " + ctx.model_dir + ", got ErrorResponse: " +
+                  std::get<wire::ErrorResponse>(replies[0].data).e);
+  }
 }
 
 // Exit status after the core closed the channels: must be an exit, not a signal.
@@ -206,8 +215,7 @@ void bootstrap_with(const CaseContext& ctx, bool split_id_and_fd) {
   o.filesystem_channel_first = true;
   o.split_id_and_fd = split_id_and_fd;
   auto core = start(ctx, std::move(o));
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   require_no_violations(*core);
 }
 
@@ -220,8 +228,7 @@ void robustness_bootstrap_split(const CaseContext& ctx) { bootstrap_with(ctx, tr
 
 void protocol_load(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   require_no_violations(*core);
 }
 
@@ -242,8 +249,7 @@ void protocol_pack(const CaseContext& ctx) {
 
 void protocol_seal_infer_with_handle(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   TensorMap x{{"x", Tensor::from_values<float>({2}, {1, 2})}};
   const auto sealed = core->call(wire::SealRequest{x});
   if (expect_ok_or_error<wire::SealResponse>("Seal", sealed)) {
@@ -255,8 +261,7 @@ void protocol_seal_infer_with_handle(const CaseContext& ctx) {
 
 void infer_one_dtype(const CaseContext& ctx, const NamedTensor& t) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   expect_ok_or_error<wire::InferResponse>("InferWithTensors",
                                           core->call(wire::InferWithTensorsRequest{{{"in", t.tensor}}, false}));
   require_no_violations(*core);
@@ -265,8 +270,7 @@ void infer_one_dtype(const CaseContext& ctx, const NamedTensor& t) {
 void infer_kind(const CaseContext& ctx, bool with_handle, bool streaming) {
   if (streaming) skip_unless_streaming(ctx);
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   TensorMap x{{"x", Tensor::from_values<float>({4}, {1, 2, 3, 4})}};
   try {
     if (with_handle) {
@@ -288,8 +292,7 @@ void infer_kind(const CaseContext& ctx, bool with_handle, bool streaming) {
 
 void protocol_ids_in_flight(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   std::vector<wire::RpcId> ids;
   for (int i = 0; i < 16; ++i) {
     TensorMap x{{"x", Tensor::from_values<float>({1}, {static_cast<float>(i)})}};
@@ -310,8 +313,7 @@ void protocol_ids_in_flight(const CaseContext& ctx) {
 
 void protocol_logs_any_time(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   TensorMap x{{"x", Tensor::from_values<float>({1}, {1})}};
   expect_ok_or_error<wire::InferResponse>("InferWithTensors", core->call(wire::InferWithTensorsRequest{x, false}));
   // Log records (id 0, complete, LogMessage) are accepted by the core at any time; any
@@ -321,8 +323,7 @@ void protocol_logs_any_time(const CaseContext& ctx) {
 
 void protocol_clean_exit(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   require_no_violations(*core);
   require_clean_exit(*core, true, kExitTimeout);
 }
@@ -341,23 +342,34 @@ void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
-// A Load request with id `id` whose runner_name is "@@@@", as payload bytes, and the
-// offset of the runner_name's u64 length.
-std::pair<std::vector<std::uint8_t>, std::size_t> load_with_marker(std::uint64_t id, wire::CoreRevision rev) {
+using Payload = std::vector<std::uint8_t>;
+
+// A Load request with id `id` whose runner_name is `prefix` + "@@@@", as payload bytes,
+// and the offset of the "@@@@" (the runner_name's u64 length is 8 + prefix bytes before).
+std::pair<Payload, std::size_t> load_with_marker(std::uint64_t id, wire::CoreRevision rev,
+                                                 const std::string& prefix = "") {
   wire::LoadRequest load;
-  load.runner_name = "@@@@";
+  load.runner_name = prefix + "@@@@";
   auto bytes = wire::encode_message(wire::RPCRequest{wire::RpcId{id}, std::move(load)}, rev).flatten();
   const std::string marker = "@@@@";
-  for (std::size_t i = 8; i + 4 <= bytes.size(); ++i) {
-    if (std::memcmp(bytes.data() + i, marker.data(), 4) == 0) return {bytes, i - 8};
+  for (std::size_t i = 8 + prefix.size(); i + 4 <= bytes.size(); ++i) {
+    if (std::memcmp(bytes.data() + i, marker.data(), 4) == 0) return {bytes, i};
   }
   throw std::runtime_error("internal: marker not found in an encoded Load");
 }
 
+// A Load whose runner_name ends in bytes that are not UTF-8.
+Payload load_with_bad_utf8(std::uint64_t id, wire::CoreRevision rev, const std::uint8_t (&bad)[4],
+                           const std::string& prefix = "") {
+  auto [bytes, at] = load_with_marker(id, rev, prefix);
+  std::memcpy(bytes.data() + at, bad, 4);
+  return bytes;
+}
+
 // After malformed input (ids >= 1000), the runner must still answer a real Load.
-void require_still_serving(MockCore& core, const TempDir& dir, const std::string& after) {
+void require_still_serving(MockCore& core, const CaseContext& ctx, const std::string& after) {
   try {
-    load_empty(core, dir);
+    load_model(core, ctx);
   } catch (const ProtocolError& e) {
     throw Failure("expected the runner to keep serving after " + after + " (a following Load gets a reply), got: " +
                   e.what());
@@ -366,20 +378,23 @@ void require_still_serving(MockCore& core, const TempDir& dir, const std::string
   require_no_violations(core, "which no request has");
 }
 
-void robustness_malformed_frame(const CaseContext& ctx) {
+// Sends each malformed payload in its own frame, then requires the runner to go on serving.
+void require_survives(const CaseContext& ctx, const std::vector<Payload>& payloads, const std::string& what) {
   auto core = start(ctx);
-  TempDir dir;
+  for (const auto& p : payloads) core->send_raw_payload(p);
+  require_still_serving(*core, ctx, what);
+}
+
+void robustness_malformed_frame(const CaseContext& ctx) {
   auto bad = id_bytes(1000);
   put_u32(bad, 9);  // no such request variant
   bad.insert(bad.end(), {1, 2, 3});
-  core->send_raw_payload(bad);
-  require_still_serving(*core, dir, "a frame with a readable id and a bad variant tag");
+  require_survives(ctx, {bad}, "a frame with a readable id and a bad variant tag");
 }
 
 void robustness_oversized_frame(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   std::vector<std::uint8_t> header = {0x80, 0, 0, 0, 0, 0, 0, 0};  // u64 BE 2^63
   core->send_raw_bytes(header);
   // The stream is unusable now: the runner may exit, or wait for bytes that never come.
@@ -391,13 +406,12 @@ void robustness_oversized_frame(const CaseContext& ctx) {
 }
 
 void robustness_unknown_variant_tags(const CaseContext& ctx) {
-  auto core = start(ctx);
-  TempDir dir;
+  std::vector<Payload> payloads;
   std::uint64_t id = 1000;
   for (std::uint32_t tag : {5u, 6u, 0x80000000u, 0xffffffffu}) {
     auto bad = id_bytes(id++);
     put_u32(bad, tag);
-    core->send_raw_payload(bad);
+    payloads.push_back(std::move(bad));
   }
   // A known request variant with an unknown variant inside: Seal of a tensor tagged 12.
   auto seal = id_bytes(id++);
@@ -406,38 +420,27 @@ void robustness_unknown_variant_tags(const CaseContext& ctx) {
   put_u64(seal, 1);
   seal.push_back('x');
   put_u32(seal, 12);
-  core->send_raw_payload(seal);
-  require_still_serving(*core, dir, "requests with unknown variant tags");
+  payloads.push_back(std::move(seal));
+  require_survives(ctx, payloads, "requests with unknown variant tags");
 }
 
 void robustness_invalid_utf8(const CaseContext& ctx) {
-  auto core = start(ctx);
-  TempDir dir;
-  auto [bytes, len_at] = load_with_marker(1000, ctx.revision);
-  const std::uint8_t bad[4] = {0xff, 0xfe, 0xc3, 0x28};
-  std::memcpy(bytes.data() + len_at + 8, bad, 4);
-  core->send_raw_payload(bytes);
-  // An overlong encoding of '/' and a lone surrogate, too.
-  auto [bytes2, len_at2] = load_with_marker(1001, ctx.revision);
-  const std::uint8_t bad2[4] = {0xc0, 0xaf, 0xed, 0xa0};
-  std::memcpy(bytes2.data() + len_at2 + 8, bad2, 4);
-  core->send_raw_payload(bytes2);
-  require_still_serving(*core, dir, "a Load whose runner_name is not UTF-8");
+  // Not UTF-8 at all; then an overlong encoding of '/' and a lone surrogate.
+  require_survives(ctx,
+                   {load_with_bad_utf8(1000, ctx.revision, {0xff, 0xfe, 0xc3, 0x28}),
+                    load_with_bad_utf8(1001, ctx.revision, {0xc0, 0xaf, 0xed, 0xa0})},
+                   "a Load whose runner_name is not UTF-8");
 }
 
 void robustness_huge_lengths(const CaseContext& ctx) {
-  auto core = start(ctx);
-  TempDir dir;
   // A String claiming 2^62 bytes.
-  auto [bytes, len_at] = load_with_marker(1000, ctx.revision);
+  auto [bytes, at] = load_with_marker(1000, ctx.revision);
   const std::uint64_t huge = 1ull << 62;
-  for (int i = 0; i < 8; ++i) bytes[len_at + i] = static_cast<std::uint8_t>(huge >> (8 * i));
-  core->send_raw_payload(bytes);
+  for (int i = 0; i < 8; ++i) bytes[at - 8 + i] = static_cast<std::uint8_t>(huge >> (8 * i));
   // A Seal whose tensor map claims 2^64-1 entries.
   auto seal = id_bytes(1001);
   put_u32(seal, 2);
   put_u64(seal, ~0ull);
-  core->send_raw_payload(seal);
   // An InferWithTensors whose one float tensor claims a 2^63-byte storage.
   auto infer = id_bytes(1002);
   put_u32(infer, 3);
@@ -448,14 +451,51 @@ void robustness_huge_lengths(const CaseContext& ctx) {
   put_u32(infer, 0);  // Numeric storage
   infer.push_back(1);
   put_u64(infer, 1ull << 63);
-  core->send_raw_payload(infer);
-  require_still_serving(*core, dir, "requests declaring lengths of 2^62 and more");
+  require_survives(ctx, {bytes, seal, infer}, "requests declaring lengths of 2^62 and more");
+}
+
+// One round of everything that allocates or opens something in a runner, including the
+// error paths: a Load (runners open the filesystem there), a 1 MiB Load that is not
+// UTF-8, Seal + InferWithHandle and InferWithTensors of 1 MiB, an unknown handle.
+void leak_round(MockCore& core, const CaseContext& ctx, std::uint64_t bad_id) {
+  load_model(core, ctx);
+  core.send_raw_payload(load_with_bad_utf8(bad_id, ctx.revision, {0xff, 0xfe, 0xc3, 0x28}, std::string(1 << 20, 'a')));
+  TensorMap x{{"x", Tensor::from_values<float>({1 << 18}, std::vector<float>(1 << 18, 1.5f))}};
+  const auto sealed = core.call(wire::SealRequest{x});
+  if (expect_ok_or_error<wire::SealResponse>("Seal", sealed)) {
+    const auto handle = std::get<wire::SealResponse>(sealed[0].data).handle;
+    expect_ok_or_error<wire::InferResponse>("InferWithHandle", core.call(wire::InferWithHandleRequest{handle, false}));
+  }
+  expect_ok_or_error<wire::InferResponse>("InferWithTensors", core.call(wire::InferWithTensorsRequest{x, false}));
+  expect_ok_or_error<wire::InferResponse>(
+      "InferWithHandle", core.call(wire::InferWithHandleRequest{wire::SealHandle{0x5ea10000deadull}, false}));
+}
+
+void robustness_no_leak(const CaseContext& ctx) {
+  constexpr int kWarmup = 8, kRounds = 48;
+  constexpr std::uint64_t kRssSlackKib = 24 << 10;  // half of what a leaked 1 MiB per round adds
+  auto core = start(ctx);
+  std::uint64_t bad_id = 1000;
+  for (int i = 0; i < kWarmup; ++i) leak_round(*core, ctx, bad_id++);
+  const ProcessUsage before = process_usage(core->runner_pid());
+  for (int i = 0; i < kRounds; ++i) leak_round(*core, ctx, bad_id++);
+  const ProcessUsage after = process_usage(core->runner_pid());
+  require_no_violations(*core, "which no request has");
+  if (after.open_fds > before.open_fds) {
+    throw Failure("expected no file descriptors left open by " + std::to_string(kRounds) +
+                  " rounds of Load, Seal, Infer and refused requests, got " + std::to_string(before.open_fds) +
+                  " open before and " + std::to_string(after.open_fds) + " after");
+  }
+  if (after.rss_kib > before.rss_kib + kRssSlackKib) {
+    throw Failure("expected resident memory to grow by at most " + std::to_string(kRssSlackKib) + " KiB over " +
+                  std::to_string(kRounds) + " rounds that each move 4 MiB, got " + std::to_string(before.rss_kib) +
+                  " KiB before and " + std::to_string(after.rss_kib) + " KiB after");
+  }
 }
 
 void robustness_unknown_seal_handle(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   try {
     core->core().infer_with_handle({wire::SealHandle{0x5ea10000deadull}, false});
   } catch (const RunnerError&) {
@@ -467,8 +507,7 @@ void robustness_unknown_seal_handle(const CaseContext& ctx) {
 
 void robustness_core_vanishes(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   TensorMap x{{"x", Tensor::from_values<float>({1024}, std::vector<float>(1024, 1.0f))}};
   core->send(wire::InferWithTensorsRequest{std::move(x), false});
   require_clean_exit(*core, false, kExitTimeout);
@@ -478,8 +517,7 @@ void robustness_core_vanishes(const CaseContext& ctx) {
 
 void echo_one_dtype(const CaseContext& ctx, const NamedTensor& t) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   const auto out = core->core().infer_with_tensors({{{"in", t.tensor}}, false});
   if (!out.final) throw Failure("expected an InferResponse echoing the input, got Empty");
   const auto it = out.final->tensors.find("in");
@@ -496,8 +534,7 @@ void echo_one_dtype(const CaseContext& ctx, const NamedTensor& t) {
 
 void echo_seal(const CaseContext& ctx) {
   auto core = start(ctx);
-  TempDir dir;
-  load_empty(*core, dir);
+  load_model(*core, ctx);
   TensorMap all;
   for (const auto& t : dtype_tensors()) {
     if (!t.padding_only) all.insert_or_assign(t.name, t.tensor);
@@ -563,6 +600,9 @@ std::vector<Case> build_registry() {
       robustness_huge_lengths);
   add("robustness", "unknown_seal_handle", "InferWithHandle for a handle never sealed gets an Error reply",
       robustness_unknown_seal_handle);
+  add("robustness", "no_leak",
+      "56 rounds of Load, Seal, Infer, a bad 1 MiB frame and an unknown handle leave no fd open and RSS flat",
+      robustness_no_leak);
   add("robustness", "core_vanishes", "the core closing the channels mid-request: the runner exits without a signal",
       robustness_core_vanishes);
   for (const auto& t : dtype_tensors()) {

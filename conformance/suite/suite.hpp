@@ -17,6 +17,9 @@ namespace carton::conformance::suite {
 struct CaseContext {
   std::string runner_path;
   wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  // Served read-only to every Load. Empty: an empty directory, which a runner may refuse
+  // with Error; given: the runner must accept the Load.
+  std::string model_dir;
   // Per call (MockCoreOptions::call_timeout) and for waiting on the runner's exit.
   std::chrono::milliseconds timeout{10000};
 };

@@ -1,9 +1,11 @@
-// A deliberately broken carton runner for the carton-conformance tests, built in three
+// A deliberately broken carton runner for the carton-conformance tests, built in five
 // flavours (BROKEN_MODE): it speaks the bootstrap and framing correctly through the
 // SDK's raw APIs, then breaks one rule on purpose so the suite must name it.
 //   1 wrong_id:          every reply carries the request id + 1000
 //   2 incomplete_reply:  a non-streaming infer's reply is sent twice, first with complete: false
 //   3 crash_on_oversize: abort()s on a frame header above 64 MiB (a crash signal)
+//   4 wrong_variant:     answers Load with a Seal reply, which the real core panics on
+//   5 leak:              keeps every request's bytes and a dup of the channel fd forever
 #include <unistd.h>
 
 #include <cstdint>
@@ -51,7 +53,10 @@ void send_response(int fd, const wire::RPCResponse& response, wire::CoreRevision
 }
 
 wire::RPCResponseData answer(wire::RPCRequestData& request) {
-  if (std::holds_alternative<wire::LoadRequest>(request)) return wire::LoadResponse{};
+  if (std::holds_alternative<wire::LoadRequest>(request)) {
+    if (BROKEN_MODE == 4) return wire::SealResponse{wire::SealHandle{0}};
+    return wire::LoadResponse{};
+  }
   if (auto* pack = std::get_if<wire::PackRequest>(&request)) return wire::PackResponse{pack->input_path};
   if (std::holds_alternative<wire::SealRequest>(request)) return wire::SealResponse{wire::SealHandle{0}};
   if (auto* infer = std::get_if<wire::InferWithTensorsRequest>(&request)) return wire::InferResponse{infer->tensors};
@@ -81,6 +86,11 @@ int main(int argc, char** argv) {
     }
     std::vector<std::uint8_t> payload(len);
     if (!read_exact(fd, payload.data(), len)) return 0;
+    if (BROKEN_MODE == 5) {
+      static std::vector<std::vector<std::uint8_t>> hoard;
+      hoard.push_back(payload);
+      (void)::dup(fd);
+    }
     wire::RPCRequest request;
     try {
       request = wire::decode_message<wire::RPCRequest>(wire::Bytes::adopt(std::move(payload)), rev);

@@ -2,7 +2,8 @@
 
 Environment: CARTON_CONFORMANCE = the carton-conformance executable,
 CARTON_NOOP_RUNNER = carton-runner-noop, BROKEN_WRONG_ID / BROKEN_INCOMPLETE /
-BROKEN_CRASH = the deliberately broken runners built from broken_runner.cpp.
+BROKEN_CRASH / BROKEN_WRONG_VARIANT / BROKEN_LEAK = the deliberately broken runners
+built from broken_runner.cpp, CARTON_FILE_RUNNER = carton-runner-file.
 Run one case with: python3 test_carton_conformance.py CartonConformanceTest.test_noop_all
 """
 import json
@@ -86,6 +87,40 @@ class CartonConformanceTest(unittest.TestCase):
         l = line_for(out, "FAIL", "robustness/oversized_frame")
         self.assertIsNotNone(l, out)
         self.assertIn("without a crash signal", l)
+
+    def test_wrong_variant_runner_fails_load(self):
+        rc, out, err = run("--runner", os.environ["BROKEN_WRONG_VARIANT"], "--case", "protocol/load")
+        self.assertEqual(rc, 1, out + err)
+        l = line_for(out, "FAIL", "protocol/load")
+        self.assertIsNotNone(l, out)
+        self.assertIn("expected a LoadResponse or ErrorResponse reply to Load, got SealResponse", l)
+
+    def test_leaking_runner_fails_no_leak(self):
+        rc, out, err = run("--runner", os.environ["BROKEN_LEAK"], "--case", "robustness/no_leak")
+        self.assertEqual(rc, 1, out + err)
+        l = line_for(out, "FAIL", "robustness/no_leak")
+        self.assertIsNotNone(l, out)
+        self.assertIn("expected no file descriptors left open", l)
+        # The noop runner, which frees what it is done with, passes the same case.
+        rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--case", "robustness/no_leak")
+        self.assertEqual(rc, 0, out + err)
+
+    def test_model_dir(self):
+        # Without --model-dir the file runner may refuse Load (no model.txt): it passes.
+        runner = os.environ["CARTON_FILE_RUNNER"]
+        rc, out, err = run("--runner", runner, "--case", "protocol/load")
+        self.assertEqual(rc, 0, out + err)
+        with tempfile.TemporaryDirectory() as d:
+            # Given a model directory, a refused Load is a failure that names the directory.
+            rc, out, err = run("--runner", runner, "--case", "protocol/load", "--model-dir", d)
+            self.assertEqual(rc, 1, out + err)
+            self.assertIn("expected a LoadResponse for the model directory " + d, line_for(out, "FAIL", "protocol/load"))
+            with open(os.path.join(d, "model.txt"), "w") as f:
+                f.write("conformance model")
+            rc, out, err = run("--runner", runner, "--suite", "protocol", "--model-dir", d)
+            self.assertEqual(rc, 0, out + err)
+        rc, out, err = run("--runner", runner, "--model-dir", "/nonexistent/dir")
+        self.assertEqual(rc, 2, out + err)
 
     def test_broken_runner_passes_what_it_gets_right(self):
         # The crash runner is correct apart from oversized frames.

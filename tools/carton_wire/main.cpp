@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "carton/conformance/cli_status.hpp"
 #include "carton/conformance/roundtrip.hpp"
 #include "carton/conformance/vector_index.hpp"
 #include "carton/wire/decode_error.hpp"
@@ -33,14 +34,7 @@ namespace cf = carton::conformance;
 using carton::wire::Bytes;
 using carton::wire::CoreRevision;
 
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-
-// Thrown for anything that makes the command line unusable; main() prints it, exits 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using cf::UsageError;
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -92,13 +86,13 @@ int run_decode(const PayloadOptions& o) {
   try {
     const Bytes payload = o.frame ? cf::unframe(input) : input;
     std::cout << cf::decode_to_json(o.type, payload, rev) << '\n';
-    return kOk;
+    return cf::kExitOk;
   } catch (const carton::wire::DecodeError& e) {
     std::cerr << "carton-wire: " << e.what() << '\n';
   } catch (const std::exception& e) {
     std::cerr << "carton-wire: " << o.file << ": " << e.what() << '\n';
   }
-  return kFailed;
+  return cf::kExitFailed;
 }
 
 int run_roundtrip(const PayloadOptions& o) {
@@ -110,16 +104,16 @@ int run_roundtrip(const PayloadOptions& o) {
     payload = o.frame ? cf::unframe(input) : input;
   } catch (const std::exception& e) {
     std::cerr << "carton-wire: " << o.file << ": " << e.what() << '\n';
-    return kFailed;
+    return cf::kExitFailed;
   }
   const cf::RoundtripResult r = cf::roundtrip(o.type, payload, rev);
   if (!r.ok) {
     std::cerr << "carton-wire: " << o.file << ": " << r.message << '\n';
-    return kFailed;
+    return cf::kExitFailed;
   }
   std::cout << "OK " << o.file << ": " << payload.size() << " bytes decode and re-encode identically as " << o.type
             << " (" << cf::revision_name(rev) << ")\n";
-  return kOk;
+  return cf::kExitOk;
 }
 
 // The reason a vector fails, or "" when it passes. Sets `skipped` for vectors that are
@@ -187,7 +181,7 @@ int run_check(const std::string& dir, const std::string& revision) {
   std::cout << passed << " passed, " << failed << " failed";
   if (skipped > 0) std::cout << ", " << skipped << " skipped";
   std::cout << std::endl;
-  return failed == 0 ? kOk : kFailed;
+  return failed == 0 ? cf::kExitOk : cf::kExitFailed;
 }
 
 void add_payload_options(CLI::App* cmd, PayloadOptions& o) {
@@ -227,7 +221,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);  // prints help/version (rc 0) or the error
-    return rc == 0 ? kOk : kUsage;
+    return rc == 0 ? cf::kExitOk : cf::kExitUsage;
   }
 
   try {
@@ -236,10 +230,10 @@ int main(int argc, char** argv) {
     if (*check) return run_check(check_dir, check_revision);
   } catch (const UsageError& e) {
     std::cerr << "carton-wire: " << e.what() << '\n';
-    return kUsage;
+    return cf::kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "carton-wire: " << e.what() << '\n';
-    return kFailed;
+    return cf::kExitFailed;
   }
-  return kUsage;
+  return cf::kExitUsage;
 }
