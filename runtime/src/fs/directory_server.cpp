@@ -192,6 +192,26 @@ std::uint64_t copy_data(int from, int to) {
   }
 }
 
+// Calls f(dir_fd, name) for each entry of the open directory `fd` but "." and "..";
+// throws the errno of a failed read. The DIR takes over `fd` and closes it.
+template <class F>
+void for_each_entry(UniqueFd fd, F&& f) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd.get()), &::closedir);
+  if (!dir) throw_errno(errno);
+  fd.release();
+  const int dfd = ::dirfd(dir.get());
+  for (;;) {
+    errno = 0;
+    const struct dirent* e = ::readdir(dir.get());
+    if (!e) {
+      if (errno != 0) throw_errno(errno);
+      return;
+    }
+    std::string name = e->d_name;
+    if (name != "." && name != "..") f(dfd, std::move(name));
+  }
+}
+
 // Deletes the directory `name` in `parent` and everything under it, never following a
 // symlink (Rust's remove_dir_all).
 void remove_tree(int parent, const std::string& name) {
@@ -199,23 +219,7 @@ void remove_tree(int parent, const std::string& name) {
     UniqueFd fd(retry_eintr(
         [&] { return ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
     if (!fd) throw_errno(errno);
-    DIR* d = ::fdopendir(fd.get());
-    if (!d) throw_errno(errno);
-    fd.release();
-    struct Closer {
-      DIR* d;
-      ~Closer() { ::closedir(d); }
-    } closer{d};
-    const int dfd = ::dirfd(d);
-    for (;;) {
-      errno = 0;
-      struct dirent* e = ::readdir(d);
-      if (!e) {
-        if (errno != 0) throw_errno(errno);
-        break;
-      }
-      const std::string child = e->d_name;
-      if (child == "." || child == "..") continue;
+    for_each_entry(std::move(fd), [&](int dfd, const std::string& child) {
       struct stat st;
       if (::fstatat(dfd, child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno(errno);
       if (S_ISDIR(st.st_mode)) {
@@ -223,7 +227,7 @@ void remove_tree(int parent, const std::string& name) {
       } else if (::unlinkat(dfd, child.c_str(), 0) != 0) {
         throw_errno(errno);
       }
-    }
+    });
   }
   if (::unlinkat(parent, name.c_str(), AT_REMOVEDIR) != 0) throw_errno(errno);
 }
@@ -341,30 +345,15 @@ struct DirectoryServer::Impl {
   w::ReadDirWrapperResponse op(const w::ReadDirWrapperRequest& r) {
     const std::string prefix = join_path(root.clean(r.path));  // entry paths as requested
     UniqueFd fd = open_for_reading(root.resolve(r.path, Follow::kYes), O_DIRECTORY);
-    DIR* d = ::fdopendir(fd.get());
-    if (!d) throw_errno(errno);
-    fd.release();
-    struct Closer {
-      DIR* d;
-      ~Closer() { ::closedir(d); }
-    } closer{d};
     w::ReadDirWrapperResponse out;
-    for (;;) {
-      errno = 0;
-      struct dirent* e = ::readdir(d);
-      if (!e) {
-        if (errno != 0) throw_errno(errno);
-        break;
-      }
-      std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
+    for_each_entry(std::move(fd), [&](int, std::string name) {
       if (!valid_utf8(name.data(), name.size())) {
         // carton panics on such a name; a String on the wire must be UTF-8.
         throw OpError(IoErrorKind::InvalidData, "a directory entry's name is not valid UTF-8");
       }
       std::string path = prefix.empty() ? name : prefix + "/" + name;
       out.res.push_back(w::DirEntry{std::move(name), std::move(path)});
-    }
+    });
     return out;
   }
   w::ReadLinkResponse op(const w::ReadLinkRequest& r) {
