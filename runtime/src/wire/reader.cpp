@@ -1,6 +1,8 @@
 #include "carton/wire/reader.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
 
 #include "utf8.hpp"
 
@@ -145,8 +147,45 @@ void Reader::fail(DecodeErrorKind kind, std::uint64_t value, std::uint64_t limit
   throw DecodeError(kind, message_type_, path(), pos_, value, limit, detail);
 }
 
+namespace {
+
+// Whether any two keys are equal. Sorts by (hash, length, bytes), so that almost every
+// comparison is one integer compare; keys that collide on purpose only fall back to
+// byte comparisons, and std::sort stays O(n log n) whatever the input.
+bool has_repeated_key(const std::vector<const std::string*>& keys) {
+  const std::size_t n = keys.size();
+  if (n <= 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = i + 1; j < n; ++j) {
+        if (*keys[i] == *keys[j]) return true;
+      }
+    }
+    return false;
+  }
+  struct Key {
+    std::size_t hash;
+    std::string_view s;
+  };
+  std::vector<Key> sorted;
+  sorted.reserve(n);
+  const std::hash<std::string_view> hash;
+  for (const auto* k : keys) sorted.push_back({hash(*k), *k});
+  std::sort(sorted.begin(), sorted.end(), [](const Key& a, const Key& b) {
+    if (a.hash != b.hash) return a.hash < b.hash;
+    if (a.s.size() != b.s.size()) return a.s.size() < b.s.size();
+    return a.s < b.s;
+  });
+  for (std::size_t i = 1; i < n; ++i) {
+    if (sorted[i].hash == sorted[i - 1].hash && sorted[i].s == sorted[i - 1].s) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void check_unique_keys(Reader& r, const std::vector<const std::string*>& keys) {
-  if (keys.size() < 2) return;
+  if (keys.size() < 2 || !has_repeated_key(keys)) return;
+  // A key repeats: name the first repeated key in byte order, as the error always has.
   std::vector<const std::string*> sorted(keys);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return *a < *b; });
   for (std::size_t i = 1; i < sorted.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "carton/wire/writer.hpp"
 
+#include <algorithm>
+
 #include "utf8.hpp"
 
 namespace carton::wire {
@@ -7,7 +9,7 @@ namespace carton::wire {
 void Writer::u64_big_endian(std::uint64_t v) {
   std::uint8_t b[8];
   for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<std::uint8_t>(v);
-  out_.head.insert(out_.head.end(), b, b + 8);
+  std::memcpy(extend(8), b, 8);
 }
 
 void Writer::string(std::string_view s) {
@@ -19,16 +21,21 @@ void Writer::string(std::string_view s) {
                       std::to_string(s.size()) + ")");
   }
   count(s.size());
-  out_.head.insert(out_.head.end(), s.begin(), s.end());
+  if (!s.empty()) std::memcpy(extend(s.size()), s.data(), s.size());
 }
 
 void Writer::bytes(const Bytes& b) {
   count(b.size());
   if (b.size() >= kGatherThreshold) {
-    out_.segments.push_back({out_.head.size(), b});
-  } else {
-    out_.head.insert(out_.head.end(), b.begin(), b.end());
+    out_.segments.push_back({used_, b});
+  } else if (!b.empty()) {
+    std::memcpy(extend(b.size()), b.data(), b.size());
   }
+}
+
+void Writer::grow(std::size_t n) {
+  // Doubling, as push_back would; the first allocation covers most whole messages.
+  out_.head.resize(std::max({used_ + n, 2 * out_.head.size(), std::size_t{256}}));
 }
 
 void Writer::tag(std::size_t width, std::uint32_t index) {

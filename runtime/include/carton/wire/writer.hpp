@@ -34,9 +34,7 @@ class Writer {
   template <class T>
   void fixed(T v) {
     static_assert(std::is_arithmetic_v<T>);
-    const auto at = out_.head.size();
-    out_.head.resize(at + sizeof(T));
-    std::memcpy(out_.head.data() + at, &v, sizeof(T));
+    std::memcpy(extend(sizeof(T)), &v, sizeof(T));
   }
   void u64_big_endian(std::uint64_t v);
   void boolean(bool v) { fixed<std::uint8_t>(v ? 1 : 0); }
@@ -53,13 +51,28 @@ class Writer {
   // A variant or field the selected core revision cannot carry.
   [[noreturn]] void not_in_revision(const char* what);
 
-  Encoded finish() && { return std::move(out_); }
+  Encoded finish() && {
+    out_.head.resize(used_);
+    return std::move(out_);
+  }
 
  private:
+  // Appends n bytes to the header and returns where they go. The header vector runs
+  // ahead of what is written (used_) and is cut to size by finish(), so that appending
+  // a scalar is a bounds check and a memcpy, not a vector resize.
+  std::uint8_t* extend(std::size_t n) {
+    if (out_.head.size() - used_ < n) grow(n);
+    std::uint8_t* p = out_.head.data() + used_;
+    used_ += n;
+    return p;
+  }
+  void grow(std::size_t n);
+
   CoreRevision revision_;
   Limits limits_;
   std::size_t depth_ = 0;
   Encoded out_;
+  std::size_t used_ = 0;  // bytes of out_.head written so far
 };
 
 inline void encode(Writer& w, bool v) { w.boolean(v); }
