@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages the SDK builds and tests with, skipping those
-# already present. Run as root on a fresh machine. Set CARTON_WITH_TORCH=0 to skip
-# the TorchScript runner's packages (libtorch-dev, python3-torch: large).
+# already present. Run as root on a fresh machine. The TorchScript runner's packages
+# (libtorch-dev, python3-torch, libopenblas0-pthread: about 1 GB installed) come too;
+# CARTON_WITH_TORCH=0 skips them, and the build then leaves that runner out.
 set -euo pipefail
 
 packages=(
@@ -11,7 +12,7 @@ packages=(
   libboost-dev libboost-log-dev libboost-test-dev libboost-thread-dev libboost-system-dev
   libcli11-dev libbenchmark-dev
 )
-if [ "${CARTON_WITH_TORCH:-0}" = 1 ]; then
+if [ "${CARTON_WITH_TORCH:-1}" != 0 ]; then
   packages+=(libtorch-dev python3-torch libopenblas0-pthread)
 fi
 
