@@ -9,13 +9,7 @@ void NoopHandler::on_pack(wire::PackRequest request, runner::PackResponder respo
 }
 
 void NoopHandler::on_seal(wire::SealRequest request, runner::SealResponder responder) {
-  std::uint64_t handle;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    handle = next_handle_++;
-    sealed_.emplace(handle, std::move(request.tensors));
-  }
-  responder.respond(wire::SealResponse{wire::SealHandle{handle}});
+  responder.respond(wire::SealResponse{sealed_.put(std::move(request.tensors))});
 }
 
 void NoopHandler::on_infer_with_tensors(wire::InferWithTensorsRequest request, runner::InferResponder responder) {
@@ -25,19 +19,9 @@ void NoopHandler::on_infer_with_tensors(wire::InferWithTensorsRequest request, r
 }
 
 void NoopHandler::on_infer_with_handle(wire::InferWithHandleRequest request, runner::InferResponder responder) {
-  Tensors tensors;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = sealed_.find(request.handle.value);
-    if (it == sealed_.end()) {
-      responder.fail("unknown seal handle " + std::to_string(request.handle.value) +
-                     " (never returned by Seal, or already used)");
-      return;
-    }
-    tensors = std::move(it->second);
-    sealed_.erase(it);
-  }
-  responder.respond(wire::InferResponse{std::move(tensors)});
+  auto tensors = sealed_.take(request.handle);
+  if (!tensors) return responder.fail(runner::SealStore::unknown_handle_message(request.handle));
+  responder.respond(wire::InferResponse{std::move(*tensors)});
 }
 
 }  // namespace carton::examples

@@ -4,11 +4,8 @@
 // consumed, as in carton). An unknown handle is an Error, where carton's panics.
 #pragma once
 
-#include <cstdint>
-#include <mutex>
-#include <unordered_map>
-
 #include "carton/runner/runner_handler.hpp"
+#include "carton/runner/seal_store.hpp"
 
 namespace carton::examples {
 
@@ -21,10 +18,7 @@ class NoopHandler : public runner::RunnerHandler {
   void on_infer_with_handle(wire::InferWithHandleRequest request, runner::InferResponder responder) override;
 
  private:
-  using Tensors = wire::Map<std::string, wire::Tensor>;
-  std::mutex mu_;
-  std::uint64_t next_handle_ = 0;
-  std::unordered_map<std::uint64_t, Tensors> sealed_;
+  runner::SealStore sealed_;
 };
 
 }  // namespace carton::examples
