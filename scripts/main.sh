@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The main job: build the SDK and its example runner, then run the runner through the
+# The main job: build the SDK and its example runners, then run them through the
 # conformance suite against both carton core versions, plus the decoder cases and the
 # captured wire vectors.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CARTON_BUILD_DIR:-$root/build}
 jobs=${CARTON_JOBS:-$(nproc)}
+# CARTON_WITH_TORCH=0 leaves the TorchScript runner out, as it does for install-deps.sh.
+torch=$([ "${CARTON_WITH_TORCH:-1}" = 0 ] && echo OFF || echo ON)
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch"
 cmake --build "$build" -j "$jobs" --target carton-runner-noop carton-runner-file carton-conformance carton-wire
 
 "$build/tools/carton-wire" check "$root/conformance/vectors/carton-0.0.1" | tail -n 1
@@ -19,3 +21,15 @@ cmake --build "$build" -j "$jobs" --target carton-runner-noop carton-runner-file
 # robustness only (echo assumes a runner that echoes).
 "$build/conformance/carton-conformance" --runner "$build/examples/file_runner/carton-runner-file" \
   --core-version all --suite protocol,robustness
+# The TorchScript runner, when libtorch was found: a model made now with Debian's
+# python3-torch is served to every Load, so Load must succeed and the infers run.
+if cmake --build "$build" --target help | grep -w carton-runner-torchscript > /dev/null; then
+  cmake --build "$build" -j "$jobs" --target carton-runner-torchscript
+  models=$(mktemp -d)
+  trap 'rm -rf "$models"' EXIT
+  /usr/bin/python3 "$root/tests/torch/make_models.py" "$models" > /dev/null
+  "$build/conformance/carton-conformance" --runner "$build/examples/torchscript_runner/carton-runner-torchscript" \
+    --core-version all --suite protocol,robustness --model-dir "$models/doubler"
+else
+  echo "main: carton-runner-torchscript is not built (no libtorch, or CARTON_WITH_TORCH=0)"
+fi

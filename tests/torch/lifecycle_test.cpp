@@ -1,0 +1,98 @@
+// Pack, Seal and the thread options, through the mock core.
+#include <boost/test/unit_test.hpp>
+
+#include <thread>
+
+#include "torch_models.hpp"
+
+using namespace carton;
+using namespace carton::torch_test;
+using wire::Tensor;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// Waits for a log line containing `part` (logs travel beside replies, not before them).
+bool logged(mock::MockCore& core, const std::string& part, std::chrono::milliseconds wait = std::chrono::milliseconds(3000)) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  do {
+    for (const auto& r : core.logs()) {
+      if (r.args.find(part) != std::string::npos) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+RunnerOpts opts(std::initializer_list<std::pair<const char*, wire::RunnerOpt>> list) {
+  RunnerOpts out;
+  for (const auto& [k, v] : list) out.insert_or_assign(k, v);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pack_links_model_pt_in_the_temp_folder) {
+  const stdfs::path root = stdfs::temp_directory_path() / ("carton-torch-pack-" + std::to_string(::getpid()));
+  stdfs::remove_all(root);
+  stdfs::create_directories(root / "models");
+  stdfs::create_directories(root / "tmp" / "pack");
+  stdfs::copy_file(Models::get().dir("doubler") / "model.pt", root / "models" / "doubler.pt");
+
+  mock::MockCore core(runner_options());
+  const auto fs = core.serve_directory(root.string(), true);
+  const auto packed = core.core().pack({fs, "/models/doubler.pt", "/tmp/pack"});
+  BOOST_TEST(packed.output_path == "/tmp/pack");
+  const auto link = root / "tmp" / "pack" / "model.pt";
+  BOOST_REQUIRE(stdfs::is_symlink(link));
+  // The served filesystem stores the link's target as the host path, as carton's does.
+  BOOST_TEST(stdfs::read_symlink(link) == root / "models" / "doubler.pt");
+
+  // Linking again over the existing link fails with the filesystem's reason.
+  const auto fs2 = core.serve_directory(root.string(), true);
+  const auto again = error_of([&] { core.core().pack({fs2, "/models/doubler.pt", "/tmp/pack"}); });
+  BOOST_TEST_MESSAGE(again);
+  BOOST_TEST(again.find("Pack: cannot link /tmp/pack/model.pt") != std::string::npos);
+  BOOST_TEST(core.violations().empty());
+  stdfs::remove_all(root);
+}
+
+BOOST_AUTO_TEST_CASE(seal_handles_count_from_zero_and_are_consumed) {
+  mock::MockCore core(runner_options());
+  load(core, "doubler");
+  std::vector<wire::SealHandle> handles;
+  for (int i = 0; i < 3; ++i) {
+    handles.push_back(core.core().seal({{{"x", Tensor::from_values<std::int32_t>({2}, {i, -i})}}}).handle);
+    BOOST_TEST(handles.back().value == std::uint64_t(i));
+  }
+  // Any order; each once.
+  for (int i : {2, 0, 1}) {
+    const auto out = core.core().infer_with_handle({handles[i], false});
+    BOOST_TEST(out.final->tensors.at("x").values<std::int32_t>() == (std::vector<std::int32_t>{2 * i, -2 * i}),
+               boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(thread_options) {
+  mock::MockCore core(runner_options());
+  load(core, "doubler", opts({{"num_threads", wire::IntegerOpt{2}}, {"num_interop_threads", wire::IntegerOpt{3}}}));
+  BOOST_TEST(logged(core, "num_threads = 2: libtorch now uses 2 intra-op threads"));
+  BOOST_TEST(logged(core, "num_interop_threads = 3: libtorch now uses 3 inter-op threads"));
+
+  // Inter-op threads are set once per process: the same count is quiet, another one is
+  // a warning, and the Load still succeeds.
+  load(core, "doubler", opts({{"num_interop_threads", wire::IntegerOpt{3}}}));
+  load(core, "doubler", opts({{"num_threads", wire::IntegerOpt{1}}, {"num_interop_threads", wire::IntegerOpt{5}}}));
+  BOOST_TEST(logged(core, "num_threads = 1: libtorch now uses 1 intra-op threads"));
+  BOOST_TEST(logged(core, "num_interop_threads = 5 ignored"));
+
+  // Only Integer options count, as in carton; other variants are ignored.
+  load(core, "doubler", opts({{"num_threads", wire::StringOpt{"4"}}, {"num_interop_threads", wire::BooleanOpt{true}}}));
+  BOOST_TEST(!logged(core, "num_threads = 4", std::chrono::milliseconds(200)));
+
+  // A count libtorch cannot take is an Error naming it.
+  const auto message = error_of([&] { load(core, "doubler", opts({{"num_threads", wire::IntegerOpt{0}}})); });
+  BOOST_TEST(message.find("num_threads = 0") != std::string::npos);
+  BOOST_TEST(infer(core, {{"x", Tensor::from_values<float>({1}, {1})}}).at("x").value<float>(0) == 2.0f);
+  BOOST_TEST(core.violations().empty());
+}
