@@ -46,6 +46,7 @@
 #include "carton/runtime/frame_header.hpp"
 #include "carton/runtime/frame_reader.hpp"
 #include "carton/wire/messages.hpp"
+#include "process_stats.hpp"
 
 #ifndef CARTON_NOOP_RUNNER
 #error "CARTON_NOOP_RUNNER (the path of carton-runner-noop) must be defined"
@@ -277,76 +278,16 @@ mock::MockCoreOptions noop_options() {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-void report_latencies(benchmark::State& state, std::vector<double>& seconds) {
-  if (seconds.empty()) return;
-  std::sort(seconds.begin(), seconds.end());
-  auto at = [&](double q) {
-    const std::size_t i = std::min(seconds.size() - 1, static_cast<std::size_t>(q * static_cast<double>(seconds.size())));
-    return seconds[i] * 1e6;
-  };
-  state.counters["p50_us"] = at(0.50);
-  state.counters["p99_us"] = at(0.99);
-}
+using carton::bench::ProcCounters;
+using carton::bench::report_latencies;
+using carton::bench::status_kb;
 
-// kB value of a "Name:   123 kB" line of /proc/<pid>/status; -1 if absent.
-double status_kb(pid_t pid, const char* name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  const std::string key = std::string(name) + ":";
-  while (std::getline(in, line)) {
-    if (line.compare(0, key.size(), key) == 0) return std::stod(line.substr(key.size()));
-  }
-  return -1;
-}
-
-// Per-process counters summed over all threads: minor faults and CPU time from
-// /proc/<pid>/stat, context switches from each /proc/<pid>/task/*/status.
-struct ProcCounters {
-  double minflt = 0, cpu_s = 0, cswitch = 0;
-
-  static ProcCounters read(pid_t pid) {
-    ProcCounters c;
-    const std::string base = "/proc/" + std::to_string(pid);
-    std::ifstream stat(base + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const auto close = text.rfind(')');
-    if (close != std::string::npos) {
-      std::istringstream rest(text.substr(close + 2));
-      std::vector<std::string> f{std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
-      // Fields from 3 (state) on: minflt is field 10, utime 14, stime 15.
-      if (f.size() > 12) {
-        c.minflt = std::stod(f[10 - 3]);
-        c.cpu_s = (std::stod(f[14 - 3]) + std::stod(f[15 - 3])) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-      }
-    }
-    std::error_code ec;
-    for (const auto& task : std::filesystem::directory_iterator(base + "/task", ec)) {
-      std::ifstream st(task.path() / "status");
-      std::string line;
-      while (std::getline(st, line)) {
-        if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
-          c.cswitch += std::stod(line.substr(line.find(':') + 1));
-        }
-      }
-    }
-    return c;
-  }
-};
-
-// Per-iteration minor faults, CPU time and context switches of the runner and of this
-// process (the core side: MockCore's threads, or the blocking client, or the ping-pong
-// parent), from `before` to now.
+// Per-iteration faults, CPU time and context switches of the runner and of this process
+// (the core side: MockCore's threads, or the blocking client, or the ping-pong parent).
 void report_costs(benchmark::State& state, pid_t runner, const ProcCounters& runner_before,
                   const ProcCounters& self_before) {
-  const double n = static_cast<double>(state.iterations());
-  if (n == 0) return;
-  const ProcCounters r = ProcCounters::read(runner), s = ProcCounters::read(::getpid());
-  state.counters["runner_faults"] = (r.minflt - runner_before.minflt) / n;
-  state.counters["runner_cpu_us"] = (r.cpu_s - runner_before.cpu_s) * 1e6 / n;
-  state.counters["runner_cswitch"] = (r.cswitch - runner_before.cswitch) / n;
-  state.counters["core_faults"] = (s.minflt - self_before.minflt) / n;
-  state.counters["core_cpu_us"] = (s.cpu_s - self_before.cpu_s) * 1e6 / n;
-  state.counters["core_cswitch"] = (s.cswitch - self_before.cswitch) / n;
+  carton::bench::report_costs(state, "runner", runner, runner_before);
+  carton::bench::report_costs(state, "core", ::getpid(), self_before);
 }
 
 void report_runner_memory(benchmark::State& state, pid_t runner, double idle_hwm_kb, std::size_t tensor_bytes) {
