@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <thread>
+#include <vector>
 
 #include "torch_models.hpp"
 
@@ -52,6 +53,30 @@ BOOST_AUTO_TEST_CASE(inputs_at_every_alignment_in_the_frame) {
       const std::string key(len, 'k');
       const auto out = infer(core, {{key, input_of(c)}});
       check_doubled(c, out.at(key));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(large_inputs_at_every_alignment_reuse_the_staging_copy) {
+  // 6 MiB of float64: misaligned copies this large go through a reused buffer, which must
+  // never hand one request's data to another. Doubling is exact in float64, so the
+  // expected values need no Python here; each round has different values.
+  mock::MockCore core(runner_options());
+  load(core, "doubler");
+  constexpr std::size_t kElements = (6u << 20) / sizeof(double);
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t len = 1; len <= 8; ++len) {
+      std::vector<double> in(kElements);
+      for (std::size_t i = 0; i < kElements; ++i) in[i] = static_cast<double>(i) * 0.5 + round * 1000 + len;
+      const std::string key(len, 'k');
+      const auto out = infer(core, {{key, Tensor::from_values<double>({kElements}, in)}});
+      const auto got = out.at(key).values<double>();
+      BOOST_TEST_CONTEXT("round " << round << ", key length " << len) {
+        BOOST_REQUIRE(got.size() == kElements);
+        std::size_t wrong = 0;
+        for (std::size_t i = 0; i < kElements; ++i) wrong += got[i] != in[i] * 2;
+        BOOST_TEST(wrong == 0u);
+      }
     }
   }
 }

@@ -1,89 +1,13 @@
 #include "carton/runtime/frame_reader.hpp"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <mutex>
 #include <new>
 
 namespace carton::runtime {
-namespace {
-
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
-
-// A private anonymous mapping of `length` bytes (a multiple of the page size) that starts
-// on a 2 MiB boundary, advised for huge pages: every whole 2 MiB of it can be a huge page,
-// and the tail takes small pages instead of a huge page mostly unused. nullptr if it
-// cannot be mapped.
-std::uint8_t* map_huge(std::size_t length) {
-  const std::size_t reserve = length + kHugePage;  // room to slide to a boundary
-  void* raw = ::mmap(nullptr, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return nullptr;
-  const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + kHugePage - 1) & ~static_cast<std::uintptr_t>(kHugePage - 1);
-  if (aligned > start) ::munmap(raw, aligned - start);
-  const std::size_t tail = reserve - (aligned - start) - length;
-  if (tail > 0) ::munmap(reinterpret_cast<void*>(aligned + length), tail);
-  ::madvise(reinterpret_cast<void*>(aligned), length, MADV_HUGEPAGE);  // advice: failure is harmless
-  return reinterpret_cast<std::uint8_t*>(aligned);
-}
-
-}  // namespace
-
-// At most one spare mapping. Buffers come back from whichever thread drops the last
-// Bytes over them, hence the mutex; syscalls happen outside it.
-class detail::PayloadPool {
- public:
-  PayloadPool() = default;
-  PayloadPool(const PayloadPool&) = delete;
-  PayloadPool& operator=(const PayloadPool&) = delete;
-  ~PayloadPool() {
-    if (spare_) ::munmap(spare_, spare_length_);
-  }
-
-  // A buffer of at least `size` bytes: the spare if it is large enough, else a fresh
-  // mapping (the spare is unmapped first, so the two are never resident together).
-  // {nullptr, 0} if nothing can be mapped.
-  std::pair<std::uint8_t*, std::size_t> take(std::size_t size) {
-    std::uint8_t* p;
-    std::size_t length;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      p = std::exchange(spare_, nullptr);
-      length = std::exchange(spare_length_, 0);
-    }
-    if (p && length >= size) return {p, length};
-    if (p) ::munmap(p, length);
-    if (size > SIZE_MAX - 2 * kHugePage) return {nullptr, 0};
-    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    length = (size + page - 1) / page * page;
-    p = map_huge(length);
-    return {p, p ? length : 0};
-  }
-
-  // Keeps the larger of `p` and the spare; unmaps the other.
-  void give_back(std::uint8_t* p, std::size_t length) {
-    // Until it is reused the kernel may reclaim it instead of swapping or failing.
-    ::madvise(p, length, MADV_FREE);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!spare_ || spare_length_ < length) {
-        std::swap(p, spare_);
-        std::swap(length, spare_length_);
-      }
-    }
-    if (p) ::munmap(p, length);
-  }
-
- private:
-  std::mutex mu_;
-  std::uint8_t* spare_ = nullptr;
-  std::size_t spare_length_ = 0;
-};
-
 void detail::PayloadFree::operator()(std::uint8_t* p) const {
   if (mapped == 0) {
     delete[] p;
@@ -140,7 +64,7 @@ void FrameReader::header_complete() {
   }
   // No value-initialisation: a 4 GiB payload is not zeroed only to be overwritten.
   if (size >= kHugePayloadBytes) {
-    if (!pool_) pool_ = std::make_shared<detail::PayloadPool>();
+    if (!pool_) pool_ = LargeBufferPool::create();
     const auto [p, mapped] = pool_->take(static_cast<std::size_t>(size));
     payload_ = std::unique_ptr<std::uint8_t[], detail::PayloadFree>(p, detail::PayloadFree{mapped, pool_});
   } else {

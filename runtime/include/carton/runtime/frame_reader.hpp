@@ -19,16 +19,12 @@
 // small frames) and are copied out of it. Failure is sticky: after an error the reader
 // accepts nothing more; frames completed before the error can still be taken.
 //
-// Large payloads (kHugePayloadBytes and up) get an anonymous mapping aligned to 2 MiB
-// and advised for transparent huge pages (MADV_HUGEPAGE). When the last Bytes over one
-// is dropped, the mapping goes back to the reader, which keeps one spare (the largest,
-// marked MADV_FREE so the kernel may reclaim it under memory pressure) for the next
-// large frame that fits. Why: fresh memory, not copying, is what large transfers paid
-// for. On the reference VM (PVM, free page reporting) a first-touch fault costs ~19 us
-// per 4 KiB page (a 256 MiB frame: 65,536 faults, 1.2 s), and even huge pages cost
-// ~3.5 ms per MiB once the host has taken freed memory back. Frame buffers never
-// coexist with the spare (a large frame that does not fit it unmaps it first), but
-// between large frames the spare stays resident until reused or reclaimed.
+// Large payloads (kHugePayloadBytes and up) come from the reader's LargeBufferPool
+// (large_buffer_pool.hpp): when the last Bytes over one is dropped, its mapping goes
+// back to the pool for the next large frame. Why: on the reference VM a 256 MiB frame in
+// fresh memory took 65,536 first-touch faults, 1.2 s; and even huge pages cost ~3.5 ms
+// per MiB once the host has taken freed memory back. Between large frames the pool's
+// one spare stays resident until reused or reclaimed.
 #pragma once
 
 #include <cstddef>
@@ -40,17 +36,17 @@
 #include <utility>
 
 #include "carton/runtime/frame_header.hpp"
+#include "carton/runtime/large_buffer_pool.hpp"
 #include "carton/wire/bytes.hpp"
 #include "carton/wire/limits.hpp"
 
 namespace carton::runtime {
 
 namespace detail {
-class PayloadPool;  // the spare large buffer, shared with the Bytes that own the others
 // Frees a payload buffer: delete[], or for a large one (`mapped` bytes) back to `pool`.
 struct PayloadFree {
   std::size_t mapped = 0;
-  std::shared_ptr<PayloadPool> pool;
+  std::shared_ptr<LargeBufferPool> pool;
   void operator()(std::uint8_t* p) const;
 };
 }  // namespace detail
@@ -96,7 +92,7 @@ class FrameReader {
   std::size_t header_have_ = 0;
   bool in_payload_ = false;
   std::unique_ptr<std::uint8_t[], detail::PayloadFree> payload_;
-  std::shared_ptr<detail::PayloadPool> pool_;  // created with the first large payload
+  std::shared_ptr<LargeBufferPool> pool_;  // created with the first large payload
   std::uint64_t payload_size_ = 0;
   std::uint64_t payload_have_ = 0;
   std::unique_ptr<std::uint8_t[]> scratch_;  // allocated on first writable()
