@@ -89,6 +89,19 @@ std::shared_ptr<Seen> start(const std::shared_ptr<FrameChannel>& c) {
   return seen;
 }
 
+// Channels "a" and "b" over one socketpair, both started; what b receives is recorded.
+struct StartedPair {
+  std::shared_ptr<FrameChannel> a, b;
+  std::shared_ptr<Seen> seen_by_b;
+};
+StartedPair started_pair(IoThread& io) {
+  auto [fa, fb] = make_socketpair();
+  StartedPair p{io.channel(std::move(fa), "a"), io.channel(std::move(fb), "b"), nullptr};
+  start(p.a);
+  p.seen_by_b = start(p.b);
+  return p;
+}
+
 Encoded small(const std::string& s) {
   Encoded e;
   e.head.assign(s.begin(), s.end());
@@ -159,11 +172,7 @@ BOOST_AUTO_TEST_CASE(echo_64_mib_made_of_segments) {
 
 BOOST_AUTO_TEST_CASE(frames_from_many_threads_keep_per_thread_order) {
   IoThread io;
-  auto [fa, fb] = make_socketpair();
-  auto a = io.channel(std::move(fa), "a");
-  auto b = io.channel(std::move(fb), "b");
-  start(a);
-  auto seen = start(b);
+  auto [a, b, seen] = started_pair(io);
 
   constexpr std::uint32_t kThreads = 4;
   constexpr std::uint32_t kFrames = 2000;
@@ -208,11 +217,7 @@ BOOST_AUTO_TEST_CASE(frames_from_many_threads_keep_per_thread_order) {
 // socket buffer, whose rest the I/O thread writes, with small frames queued behind it.
 BOOST_AUTO_TEST_CASE(direct_sends_of_many_pieces_and_of_partial_frames) {
   IoThread io;
-  auto [fa, fb] = make_socketpair();
-  auto a = io.channel(std::move(fa), "a");
-  auto b = io.channel(std::move(fb), "b");
-  start(a);
-  auto seen = start(b);
+  auto [a, b, seen] = started_pair(io);
 
   Bytes storage = Bytes::adopt(pattern(3000, 5));
   Encoded pieces;
