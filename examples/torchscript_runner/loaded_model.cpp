@@ -60,7 +60,7 @@ std::shared_ptr<const LoadedModel> LoadedModel::load(wire::Bytes model_pt, bool 
   return std::shared_ptr<const LoadedModel>(new LoadedModel(std::move(impl)));
 }
 
-wire::Map<std::string, wire::Tensor> LoadedModel::infer(const wire::Map<std::string, wire::Tensor>& inputs) const {
+wire::Map<std::string, wire::Tensor> LoadedModel::infer(wire::Map<std::string, wire::Tensor> inputs) const {
   c10::InferenceMode guard;
   std::vector<c10::IValue> args;
   try {
@@ -68,6 +68,7 @@ wire::Map<std::string, wire::Tensor> LoadedModel::infer(const wire::Map<std::str
   } catch (const c10::Error& e) {
     throw std::runtime_error(std::string("cannot hand the inputs to torch: ") + e.what_without_backtrace());
   }
+  inputs = {};  // from here the torch tensors alone hold the frame, until forward() ends
   c10::IValue output;
   try {
     torch::jit::Module module = impl_->module;

@@ -66,7 +66,7 @@ void TorchScriptHandler::on_seal(wire::SealRequest request, runner::SealResponde
 void TorchScriptHandler::on_infer_with_tensors(wire::InferWithTensorsRequest request, runner::InferResponder responder) {
   const auto model = this->model();
   if (!model) return responder.fail(kNoModel);
-  infer(*model, request.tensors, responder);
+  infer(*model, std::move(request.tensors), responder);
 }
 
 void TorchScriptHandler::on_infer_with_handle(wire::InferWithHandleRequest request, runner::InferResponder responder) {
@@ -76,7 +76,7 @@ void TorchScriptHandler::on_infer_with_handle(wire::InferWithHandleRequest reque
   if (!tensors) return responder.fail("InferWithHandle: " + runner::SealStore::unknown_handle_message(request.handle));
   const auto model = this->model();
   if (!model) return responder.fail(kNoModel);
-  infer(*model, *tensors, responder);
+  infer(*model, std::move(*tensors), responder);
 }
 
 std::shared_ptr<const LoadedModel> TorchScriptHandler::model() const {
@@ -84,10 +84,10 @@ std::shared_ptr<const LoadedModel> TorchScriptHandler::model() const {
   return model_;
 }
 
-void TorchScriptHandler::infer(const LoadedModel& model, const Tensors& inputs, runner::InferResponder& responder) {
+void TorchScriptHandler::infer(const LoadedModel& model, Tensors inputs, runner::InferResponder& responder) {
   Tensors outputs;
   try {
-    outputs = model.infer(inputs);
+    outputs = model.infer(std::move(inputs));
   } catch (const std::exception& e) {
     return responder.fail(std::string("Infer: ") + e.what());
   }

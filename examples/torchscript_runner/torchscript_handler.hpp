@@ -55,7 +55,7 @@ class TorchScriptHandler : public runner::RunnerHandler {
   using Tensors = wire::Map<std::string, wire::Tensor>;
   std::shared_ptr<const LoadedModel> model() const;
   // The model is held by the caller for the whole call (a Load may replace it meanwhile).
-  void infer(const LoadedModel& model, const Tensors& inputs, runner::InferResponder& responder);
+  void infer(const LoadedModel& model, Tensors inputs, runner::InferResponder& responder);
 
   // Chosen once at startup, as carton does: CUDA_VISIBLE_DEVICES is fixed by then.
   const bool cuda_;
