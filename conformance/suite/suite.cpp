@@ -475,8 +475,10 @@ void leak_round(MockCore& core, const CaseContext& ctx, std::uint64_t bad_id) {
 // reaching a framework's buffer sizes) grows it once. So RSS is read after a warm-up and
 // after each of two equal windows, and only growth in both windows fails the case.
 void robustness_no_leak(const CaseContext& ctx) {
-  constexpr int kWarmup = 8, kWindow = 24;
-  constexpr std::uint64_t kRssSlackKib = 12 << 10;  // half of what a leaked 1 MiB per round adds
+  // 6 MiB per window of 32: a runner keeping 200 KiB per round fails (one FileSystem
+  // client per Load, ~400 KiB each with libtorch's reads, was caught this way).
+  constexpr int kWarmup = 8, kWindow = 32;
+  constexpr std::uint64_t kRssSlackKib = 6 << 10;
   auto core = start(ctx);
   std::uint64_t bad_id = 1000;
   auto rounds = [&](int n) {
@@ -608,7 +610,7 @@ std::vector<Case> build_registry() {
   add("robustness", "unknown_seal_handle", "InferWithHandle for a handle never sealed gets an Error reply",
       robustness_unknown_seal_handle);
   add("robustness", "no_leak",
-      "56 rounds of Load, Seal, Infer, a bad 1 MiB frame and an unknown handle leave no fd open and RSS flat",
+      "72 rounds of Load, Seal, Infer, a bad 1 MiB frame and an unknown handle leave no fd open and RSS flat",
       robustness_no_leak);
   add("robustness", "core_vanishes", "the core closing the channels mid-request: the runner exits without a signal",
       robustness_core_vanishes);

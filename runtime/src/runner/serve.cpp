@@ -54,12 +54,21 @@ class Context : public RunnerContext {
       : revision_(revision), mux_(std::move(mux)) {}
   wire::CoreRevision revision() const override { return revision_; }
 
-  // One client per served filesystem, made on first use: the core hands out a stream
-  // per Load/Pack, and a stream has one client.
+  // One client per served filesystem while anyone holds it: a stream has one client.
+  // The core serves a new stream for every Load and Pack, so clients nobody holds are
+  // forgotten; kept, a long-lived runner would hold one per request forever (~400 KiB
+  // each with the TorchScript runner, which robustness/no_leak catches).
   std::shared_ptr<fs::FileSystem> filesystem(wire::FsToken token, bool writable) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto& fs = filesystems_[token.value];
-    if (!fs) fs = fs::FileSystem::connect(mux_, token, writable ? fs::Access::kReadWrite : fs::Access::kReadOnly);
+    for (auto it = filesystems_.begin(); it != filesystems_.end();) {
+      it = it->second.expired() ? filesystems_.erase(it) : std::next(it);
+    }
+    auto& weak = filesystems_[token.value];
+    std::shared_ptr<fs::FileSystem> fs = weak.lock();
+    if (!fs) {
+      fs = fs::FileSystem::connect(mux_, token, writable ? fs::Access::kReadWrite : fs::Access::kReadOnly);
+      weak = fs;
+    }
     return fs;
   }
 
@@ -67,7 +76,7 @@ class Context : public RunnerContext {
   wire::CoreRevision revision_;
   std::shared_ptr<fs::Multiplexer> mux_;
   std::mutex mu_;
-  std::map<std::uint64_t, std::shared_ptr<fs::FileSystem>> filesystems_;
+  std::map<std::uint64_t, std::weak_ptr<fs::FileSystem>> filesystems_;
 };
 
 }  // namespace
