@@ -1,23 +1,11 @@
 #include "carton/runtime/frame_reader.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <new>
 
 namespace carton::runtime {
-void detail::PayloadFree::operator()(std::uint8_t* p) const {
-  if (mapped == 0) {
-    delete[] p;
-  } else if (pool) {
-    pool->give_back(p, mapped);
-  } else {
-    ::munmap(p, mapped);
-  }
-}
-
 FrameReader::FrameReader(std::uint64_t max_frame_bytes) : max_frame_bytes_(max_frame_bytes) {}
 
 bool FrameReader::feed(const void* data, std::size_t n) {
@@ -65,10 +53,9 @@ void FrameReader::header_complete() {
   // No value-initialisation: a 4 GiB payload is not zeroed only to be overwritten.
   if (size >= kHugePayloadBytes) {
     if (!pool_) pool_ = LargeBufferPool::create();
-    const auto [p, mapped] = pool_->take(static_cast<std::size_t>(size));
-    payload_ = std::unique_ptr<std::uint8_t[], detail::PayloadFree>(p, detail::PayloadFree{mapped, pool_});
-  } else {
-    payload_ = std::unique_ptr<std::uint8_t[], detail::PayloadFree>(new (std::nothrow) std::uint8_t[static_cast<std::size_t>(size)]);
+    payload_ = pool_->acquire(static_cast<std::size_t>(size));
+  } else if (auto* p = new (std::nothrow) std::uint8_t[static_cast<std::size_t>(size)]) {
+    payload_ = std::shared_ptr<std::uint8_t>(p, std::default_delete<std::uint8_t[]>());
   }
   if (!payload_) {
     error_ = "cannot allocate a frame of " + std::to_string(size) + " bytes (limit " +
@@ -82,8 +69,7 @@ void FrameReader::header_complete() {
 
 void FrameReader::payload_complete() {
   std::uint8_t* data = payload_.get();
-  std::shared_ptr<const void> owner(std::move(payload_));
-  ready_.emplace_back(std::move(owner), data, static_cast<std::size_t>(payload_size_));
+  ready_.emplace_back(std::move(payload_), data, static_cast<std::size_t>(payload_size_));
   in_payload_ = false;
   payload_size_ = payload_have_ = 0;
 }

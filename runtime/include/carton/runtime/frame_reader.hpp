@@ -42,15 +42,6 @@
 
 namespace carton::runtime {
 
-namespace detail {
-// Frees a payload buffer: delete[], or for a large one (`mapped` bytes) back to `pool`.
-struct PayloadFree {
-  std::size_t mapped = 0;
-  std::shared_ptr<LargeBufferPool> pool;
-  void operator()(std::uint8_t* p) const;
-};
-}  // namespace detail
-
 class FrameReader {
  public:
   // Reads go through scratch space of this size. A pending payload with at least this many
@@ -91,7 +82,7 @@ class FrameReader {
   std::uint8_t header_[kFrameHeaderBytes] = {};
   std::size_t header_have_ = 0;
   bool in_payload_ = false;
-  std::unique_ptr<std::uint8_t[], detail::PayloadFree> payload_;
+  std::shared_ptr<std::uint8_t> payload_;  // new[] for small payloads, the pool for large
   std::shared_ptr<LargeBufferPool> pool_;  // created with the first large payload
   std::uint64_t payload_size_ = 0;
   std::uint64_t payload_have_ = 0;

@@ -32,14 +32,13 @@ class LargeBufferPool : public std::enable_shared_from_this<LargeBufferPool> {
   // when its last owner drops it. nullptr if no memory can be mapped.
   std::shared_ptr<std::uint8_t> acquire(std::size_t size);
 
-  // The same without the shared_ptr: the buffer and its mapped length ({nullptr, 0} on
-  // failure). Hand it back with give_back(p, length), or munmap it.
+ private:
+  LargeBufferPool() = default;
+  // The spare if it holds `size` bytes, else a fresh mapping; with its mapped length
+  // ({nullptr, 0} on failure).
   std::pair<std::uint8_t*, std::size_t> take(std::size_t size);
   // Keeps the larger of `p` and the spare; unmaps the other.
   void give_back(std::uint8_t* p, std::size_t length);
-
- private:
-  LargeBufferPool() = default;
 
   std::mutex mu_;
   std::uint8_t* spare_ = nullptr;
