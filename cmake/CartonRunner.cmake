@@ -1,13 +1,41 @@
+# Building carton runners with CMake. Used in this tree and installed with the SDK
+# (CartonRunnerSDKConfig.cmake includes it), so the examples and a runner in its own
+# repository go through the same code.
+#
+# carton_add_runner(<target> RUNNER_NAME <name> FRAMEWORK_VERSION <x.y.z>
+#                   SOURCES <file>...
+#                   [COMPAT_VERSION <n>] [RELEASE_DATE <RFC 3339>]
+#                   [INSTALL_DIR <dir>] [COMPONENT <component>] [NO_INSTALL])
+#
+#   Builds the runner executable <target> from SOURCES, linked with
+#   CartonRunnerSDK::runner (add more with target_link_libraries), and writes
+#   ${CMAKE_BINARY_DIR}/runners/<target>/runner.toml pointing at the built binary, so
+#   CARTON_RUNNER_DIR=${CMAKE_BINARY_DIR}/runners finds it without installing.
+#
+#   install() puts the binary and a second runner.toml, whose runner_path is the bare
+#   file name, into <INSTALL_DIR>/<target>/: carton resolves a relative runner_path
+#   against the directory of its runner.toml, so the installed tree can be moved.
+#   INSTALL_DIR defaults to ${CARTON_RUNNER_INSTALL_DIR}, itself
+#   ${CMAKE_INSTALL_LIBDIR}/carton/runners: point CARTON_RUNNER_DIR at
+#   <prefix>/${CARTON_RUNNER_INSTALL_DIR} and carton finds every runner installed there.
+#
 # carton_runner_toml(TARGET <runner executable target>
 #                    RUNNER_NAME <name> FRAMEWORK_VERSION <x.y.z>
-#                    [COMPAT_VERSION <n>] [RELEASE_DATE <RFC 3339>] [DIR <output dir>])
+#                    [COMPAT_VERSION <n>] [RELEASE_DATE <RFC 3339>] [DIR <output dir>]
+#                    [RUNNER_PATH <path>])
 #
-# Writes <DIR>/runner.toml (default: ${CMAKE_BINARY_DIR}/runners/<TARGET>/runner.toml)
-# at build time, pointing at the built binary, so that a carton installation finds the
-# runner when CARTON_RUNNER_DIR names ${CMAKE_BINARY_DIR}/runners (carton searches that
-# directory recursively for files named runner.toml).
+#   Writes <DIR>/runner.toml (default: ${CMAKE_BINARY_DIR}/runners/<TARGET>/runner.toml)
+#   at build time. runner_path is RUNNER_PATH when given, else the built binary's
+#   absolute path. carton searches CARTON_RUNNER_DIR recursively for files named
+#   runner.toml.
+include_guard(GLOBAL)
+include(GNUInstallDirs)
+
+set(CARTON_RUNNER_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/carton/runners" CACHE STRING
+    "Where install() puts runners, one directory each (relative to the install prefix)")
+
 function(carton_runner_toml)
-  cmake_parse_arguments(ARG "" "TARGET;RUNNER_NAME;FRAMEWORK_VERSION;COMPAT_VERSION;RELEASE_DATE;DIR" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "TARGET;RUNNER_NAME;FRAMEWORK_VERSION;COMPAT_VERSION;RELEASE_DATE;DIR;RUNNER_PATH" "" ${ARGN})
   if(NOT ARG_TARGET OR NOT ARG_RUNNER_NAME OR NOT ARG_FRAMEWORK_VERSION)
     message(FATAL_ERROR "carton_runner_toml needs TARGET, RUNNER_NAME and FRAMEWORK_VERSION")
   endif()
@@ -23,6 +51,9 @@ function(carton_runner_toml)
   endif()
   if(NOT ARG_DIR)
     set(ARG_DIR ${CMAKE_BINARY_DIR}/runners/${ARG_TARGET})
+  endif()
+  if(NOT ARG_RUNNER_PATH)
+    set(ARG_RUNNER_PATH "$<TARGET_FILE:${ARG_TARGET}>")
   endif()
   # carton compares `platform` with the Rust target triple of its own build.
   string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" _arch)
@@ -46,7 +77,46 @@ framework_version = \"${ARG_FRAMEWORK_VERSION}\"
 runner_compat_version = ${ARG_COMPAT_VERSION}
 runner_interface_version = 1
 runner_release_date = \"${ARG_RELEASE_DATE}\"
-runner_path = \"$<TARGET_FILE:${ARG_TARGET}>\"
+runner_path = \"${ARG_RUNNER_PATH}\"
 platform = \"${_platform}\"
 ")
+endfunction()
+
+function(carton_add_runner target)
+  cmake_parse_arguments(ARG "NO_INSTALL"
+    "RUNNER_NAME;FRAMEWORK_VERSION;COMPAT_VERSION;RELEASE_DATE;INSTALL_DIR;COMPONENT" "SOURCES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "carton_add_runner(${target}) needs SOURCES")
+  endif()
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "carton_add_runner(${target}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE CartonRunnerSDK::runner)
+
+  # One release date for both files, so the build tree and the install agree.
+  if(NOT ARG_RELEASE_DATE)
+    string(TIMESTAMP ARG_RELEASE_DATE "%Y-%m-%dT%H:%M:%SZ" UTC)
+  endif()
+  set(_toml_args TARGET ${target} RUNNER_NAME "${ARG_RUNNER_NAME}" FRAMEWORK_VERSION "${ARG_FRAMEWORK_VERSION}"
+                 RELEASE_DATE "${ARG_RELEASE_DATE}")
+  if(ARG_COMPAT_VERSION)
+    list(APPEND _toml_args COMPAT_VERSION ${ARG_COMPAT_VERSION})
+  endif()
+  carton_runner_toml(${_toml_args})
+  if(ARG_NO_INSTALL)
+    return()
+  endif()
+
+  set(_install_toml_dir ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerInstall/${target})
+  carton_runner_toml(${_toml_args} DIR ${_install_toml_dir} RUNNER_PATH "$<TARGET_FILE_NAME:${target}>")
+  if(NOT ARG_INSTALL_DIR)
+    set(ARG_INSTALL_DIR "${CARTON_RUNNER_INSTALL_DIR}")
+  endif()
+  set(_component)
+  if(ARG_COMPONENT)
+    set(_component COMPONENT ${ARG_COMPONENT})
+  endif()
+  install(TARGETS ${target} RUNTIME DESTINATION "${ARG_INSTALL_DIR}/${target}" ${_component})
+  install(FILES ${_install_toml_dir}/runner.toml DESTINATION "${ARG_INSTALL_DIR}/${target}" ${_component})
 endfunction()

@@ -1,0 +1,20 @@
+# The SDK from outside this tree (tests/sdk/sdk_test.py): one installed prefix and one
+# .deb, made once (fixtures) and shared by the tests that build runner projects on them.
+set(_sdk_work ${CMAKE_BINARY_DIR}/sdk-test)
+set(_sdk_test ${CARTON_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/sdk_test.py)
+set(_standalone ${PROJECT_SOURCE_DIR}/examples/standalone)
+
+add_test(NAME sdk.install COMMAND ${_sdk_test} install ${CMAKE_BINARY_DIR} ${_sdk_work})
+add_test(NAME sdk.standalone COMMAND ${_sdk_test} standalone ${_sdk_work} ${_standalone})
+add_test(NAME sdk.new_runner COMMAND ${_sdk_test} new-runner ${_sdk_work})
+add_test(NAME sdk.deb_package COMMAND ${_sdk_test} deb-package ${CMAKE_BINARY_DIR} ${_sdk_work})
+add_test(NAME sdk.deb COMMAND ${_sdk_test} deb ${_sdk_work} ${_standalone})
+
+set_tests_properties(sdk.install PROPERTIES FIXTURES_SETUP sdk_prefix)
+set_tests_properties(sdk.standalone sdk.new_runner PROPERTIES FIXTURES_REQUIRED sdk_prefix)
+set_tests_properties(sdk.deb_package PROPERTIES FIXTURES_SETUP sdk_deb)
+set_tests_properties(sdk.deb PROPERTIES FIXTURES_REQUIRED sdk_deb)
+# Each project build runs `cmake --build -j 2`; two of them at once fill CI's two cores.
+set_tests_properties(sdk.install sdk.standalone sdk.new_runner sdk.deb_package sdk.deb PROPERTIES
+  LABELS sdk SKIP_RETURN_CODE 77 PROCESSORS 2
+  ENVIRONMENT "CARTON_CMAKE=${CMAKE_COMMAND};CARTON_CTEST=${CMAKE_CTEST_COMMAND};CARTON_CPACK=${CMAKE_CPACK_COMMAND};CARTON_CMAKE_GENERATOR=${CMAKE_GENERATOR};CARTON_CXX_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER}")

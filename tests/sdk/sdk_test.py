@@ -1,0 +1,272 @@
+"""The SDK as its users get it: installed to a prefix (then moved), or as the .deb
+extracted with dpkg -x, with a runner project built against it from outside this tree.
+
+  sdk_test.py install     BUILD WORK   installs the `sdk` component, moves the prefix
+  sdk_test.py standalone  WORK SOURCE  builds examples/standalone against WORK/prefix
+  sdk_test.py new-runner  WORK         carton-new-runner demo, then the same
+  sdk_test.py deb-package BUILD WORK   cpack -G DEB into WORK/deb
+  sdk_test.py deb         WORK SOURCE  extracts the .deb, checks its control fields,
+                                       builds SOURCE against it
+
+Projects are configured with the SDK's generator and compiler launcher
+(CARTON_CMAKE_GENERATOR, CARTON_CXX_LAUNCHER) and no build type, which compiles fastest.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Dict, List, Set
+
+SKIP = 77  # CTest's SKIP_RETURN_CODE for these tests
+CMAKE = os.environ.get("CARTON_CMAKE", "cmake")
+CTEST = os.environ.get("CARTON_CTEST", "ctest")
+CPACK = os.environ.get("CARTON_CPACK", "cpack")
+
+
+class Failure(Exception):
+    pass
+
+
+def run(*cmd: str, cwd: str = None, env: Dict[str, str] = None) -> str:
+    print("+ " + " ".join(cmd), flush=True)
+    full_env = dict(os.environ, **(env or {}))
+    p = subprocess.run(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(p.stdout, end="", flush=True)
+    if p.returncode != 0:
+        raise Failure(f"{cmd[0]} exited with {p.returncode}")
+    return p.stdout
+
+
+def prefix_of(work: str) -> str:
+    return os.path.join(work, "prefix")
+
+
+def install(build: str, work: str) -> None:
+    shutil.rmtree(work, ignore_errors=True)
+    staging = os.path.join(work, "staging")
+    run(CMAKE, "--install", build, "--prefix", staging, "--component", "sdk")
+    # The users' copy lives elsewhere than where it was installed: nothing may point back.
+    prefix = prefix_of(work)
+    os.rename(staging, prefix)
+    for path in text_files(prefix):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            if staging in f.read():
+                raise Failure(f"{path} names the install prefix {staging}: the package is not relocatable")
+    for tool in ("carton-wire", "carton-conformance", "carton-codegen", "carton-new-runner"):
+        if not os.access(os.path.join(prefix, "bin", tool), os.X_OK):
+            raise Failure(f"bin/{tool} was not installed")
+
+
+def text_files(root: str) -> List[str]:
+    out = []
+    for dirpath, _, names in os.walk(root):
+        out += [os.path.join(dirpath, n) for n in names if not n.endswith((".a", ".so"))
+                and "bin" not in os.path.relpath(dirpath, root).split(os.sep)[:1]]
+    return out
+
+
+def build_project(source: str, build: str, prefix: str) -> None:
+    """Configure, build and test a runner project against the SDK under `prefix`."""
+    shutil.rmtree(build, ignore_errors=True)
+    args = [CMAKE, "-S", source, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}"]
+    if os.environ.get("CARTON_CMAKE_GENERATOR"):
+        args += ["-G", os.environ["CARTON_CMAKE_GENERATOR"]]
+    if os.environ.get("CARTON_CXX_LAUNCHER"):
+        args.append(f"-DCMAKE_CXX_COMPILER_LAUNCHER={os.environ['CARTON_CXX_LAUNCHER']}")
+    run(*args)
+    run(CMAKE, "--build", build, "-j", "2")
+    run(CTEST, "--test-dir", build, "--output-on-failure")
+
+
+def conformance(prefix: str, runner: str) -> None:
+    out = run(os.path.join(prefix, "bin", "carton-conformance"), "--runner", runner, "--core-version", "all")
+    if not re.search(r"^[1-9][0-9]* passed, 0 failed", out, re.M):
+        raise Failure("carton-conformance did not pass")
+
+
+def check_installed_runner(build: str, work: str, target: str, name: str) -> None:
+    """`cmake --install` of the project: binary and runner.toml in one directory, the
+    runner_path relative, and (opt-in, CARTON_REF_DIR) carton's own discovery finds it."""
+    dest = os.path.join(work, "runners-install")
+    shutil.rmtree(dest, ignore_errors=True)
+    run(CMAKE, "--install", build, "--prefix", dest)
+    runner_dirs = glob.glob(os.path.join(dest, "lib*", "carton", "runners"))
+    if len(runner_dirs) != 1:
+        raise Failure(f"no lib/carton/runners under {dest}")
+    with open(os.path.join(runner_dirs[0], target, "runner.toml"), encoding="utf-8") as f:
+        toml = f.read()
+    if f'runner_path = "{target}"' not in toml or not os.access(os.path.join(runner_dirs[0], target, target), os.X_OK):
+        raise Failure(f"installed runner.toml does not name {target} beside it:\n{toml}")
+    ref = os.environ.get("CARTON_REF_DIR")
+    if ref:
+        out = run(os.path.join(ref, "carton-0.0.1", "ref-core"), "discover", "--runner-dir", runner_dirs[0],
+                  "--runner-name", name)
+        if f"MATCH {os.path.join(runner_dirs[0], target, target)}" not in out:
+            raise Failure("carton's discovery does not pick the installed runner")
+
+
+def standalone(work: str, source: str) -> None:
+    prefix = prefix_of(work)
+    build = os.path.join(work, "standalone")
+    build_project(source, build, prefix)
+    conformance(prefix, os.path.join(build, "carton-runner-echo"))
+    check_installed_runner(build, build, "carton-runner-echo", "standalone-echo")
+
+
+def handler_methods(header: str) -> Set[str]:
+    with open(header, encoding="utf-8") as f:
+        return set(re.findall(r"virtual void (on_\w+)\(", f.read()))
+
+
+def new_runner(work: str) -> None:
+    prefix = prefix_of(work)
+    project = os.path.join(work, "demo")
+    shutil.rmtree(project, ignore_errors=True)
+    run(os.path.join(prefix, "bin", "carton-new-runner"), "demo", project)
+    expected = handler_methods(os.path.join(prefix, "include", "carton", "runner", "runner_handler.hpp"))
+    with open(os.path.join(project, "src", "demo_handler.hpp"), encoding="utf-8") as f:
+        written = set(re.findall(r"void (on_\w+)\(.*\) override;", f.read()))
+    if written != expected:
+        raise Failure(f"the skeleton overrides {sorted(written)}, RunnerHandler has {sorted(expected)}")
+    with open(os.path.join(project, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    for command in ("cmake --build build", "ctest --test-dir build", "carton-conformance --runner build/carton-runner-demo"):
+        if command not in readme:
+            raise Failure(f"README.md lacks `{command}`")
+    build = os.path.join(project, "build")
+    build_project(project, build, prefix)
+    conformance(prefix, os.path.join(build, "carton-runner-demo"))
+
+
+def deb_package(build: str, work: str) -> None:
+    out = os.path.join(work, "deb")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    run(CPACK, "-G", "DEB", "-B", out, "--config", os.path.join(build, "CPackConfig.cmake"), cwd=build)
+    debs = glob.glob(os.path.join(out, "*.deb"))
+    if len(debs) != 1:
+        raise Failure(f"expected one .deb in {out}, found {debs}")
+
+
+def control(deb: str) -> Dict[str, str]:
+    fields = {}
+    for name in ("Package", "Version", "Section", "Description", "Depends"):
+        fields[name] = subprocess.run(["dpkg-deb", "-f", deb, name], stdout=subprocess.PIPE, text=True,
+                                      check=True).stdout.strip()
+    return fields
+
+
+def package_names(depends: str) -> Set[str]:
+    """Every package named in a Depends value, alternatives included."""
+    return {re.split(r"[\s(:]", alt.strip())[0] for dep in depends.split(",") for alt in dep.split("|") if alt.strip()}
+
+
+def depends_closure(direct: Set[str]) -> Set[str]:
+    """The installed packages that `direct` brings in, transitively."""
+    seen, todo = set(), list(direct)
+    while todo:
+        pkg = todo.pop()
+        if pkg in seen:
+            continue
+        seen.add(pkg)
+        p = subprocess.run(["dpkg-query", "-W", "-f", "${Depends},${Pre-Depends}", pkg],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if p.returncode == 0:
+            todo += package_names(p.stdout) - seen
+    return seen
+
+
+def owners(path: str) -> Set[str]:
+    """The packages that own `path` (several may share a directory)."""
+    p = subprocess.run(["dpkg-query", "-S", os.path.realpath(path)], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    if p.returncode != 0:
+        return set()
+    return {name.strip().split(":")[0]  # without the :amd64 qualifier
+            for line in p.stdout.splitlines() for name in line.split(": ")[0].split(",")}
+
+
+def needed_packages(build: str, root: str) -> Dict[str, Set[str]]:
+    """What the build used -> the packages that provide it: every package config CMake
+    found on the system (<Package>_DIR: the Boost configs), CMake itself, and what
+    carton-codegen runs."""
+    used = {}
+    with open(os.path.join(build, "CMakeCache.txt"), encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"(\w+(?<!_INCLUDE)_DIR|CMAKE_COMMAND):\w+=(/.*)$", line.strip())
+            # Only what the system provides, not the extracted root or the project.
+            if m and m.group(2).startswith("/usr/") and not m.group(2).startswith(root) \
+                    and os.path.exists(m.group(2)):
+                used[m.group(2)] = m.group(1)
+    import jinja2  # noqa: E402: the generator's imports, located by the same python3
+    import flatbuffers
+    used[jinja2.__file__] = "jinja2 (carton-codegen)"
+    used[flatbuffers.__file__] = "flatbuffers (carton-codegen)"
+    used[shutil.which("flatc") or "/usr/bin/flatc"] = "flatc (carton-codegen)"
+    packages = {}
+    for path, what in used.items():
+        pkgs = owners(path)
+        if not pkgs:
+            raise Failure(f"no Debian package owns {path} ({what})")
+        packages[f"{what} {path}"] = pkgs
+    return packages
+
+
+def deb(work: str, source: str) -> None:
+    debs = glob.glob(os.path.join(work, "deb", "*.deb"))
+    if len(debs) != 1:
+        raise Failure(f"no .deb in {work}/deb")
+    fields = control(debs[0])
+    print("control: " + "; ".join(f"{k}: {v.splitlines()[0] if v else ''}" for k, v in fields.items()))
+    if fields["Package"] != "libcarton-runner-sdk-dev" or fields["Section"] != "libdevel" \
+            or not re.match(r"\d+\.\d+\.\d+", fields["Version"]) or not fields["Description"]:
+        raise Failure(f"unexpected control fields {fields}")
+    root = os.path.join(work, "deb-root")
+    shutil.rmtree(root, ignore_errors=True)
+    run("dpkg", "-x", debs[0], root)
+    prefix = os.path.join(root, "usr")
+    build = os.path.join(work, "deb-standalone")
+    build_project(source, build, prefix)
+    conformance(prefix, os.path.join(build, "carton-runner-echo"))
+
+    closure = depends_closure(package_names(fields["Depends"]))
+    needed = needed_packages(build, root)
+    print("needed: " + "; ".join(f"{what} <- {' | '.join(sorted(pkgs))}" for what, pkgs in needed.items()))
+    missing = {what: pkgs for what, pkgs in needed.items() if not pkgs & closure}
+    if missing:
+        raise Failure(f"Depends ({fields['Depends']}) does not bring {missing}")
+    # The packaged generator runs from the extracted tree and reproduces the packaged headers.
+    generated = os.path.join(work, "deb-codegen")
+    shutil.rmtree(generated, ignore_errors=True)
+    run(os.path.join(prefix, "bin", "carton-codegen"), "--out", generated)
+    rel = os.path.join("carton", "runner", "runner_handler.hpp")
+    with open(os.path.join(generated, rel), encoding="utf-8") as a, \
+            open(os.path.join(prefix, "include", rel), encoding="utf-8") as b:
+        if a.read() != b.read():
+            raise Failure("the packaged carton-codegen does not reproduce the packaged runner_handler.hpp")
+
+
+def main(argv: List[str]) -> int:
+    commands = {"install": install, "standalone": standalone, "new-runner": new_runner,
+                "deb-package": deb_package, "deb": deb}
+    if len(argv) < 2 or argv[0] not in commands:
+        print(__doc__, file=sys.stderr)
+        return 2
+    if argv[0].startswith("deb") and not (shutil.which("dpkg-deb") and shutil.which(CPACK)):
+        print("SKIP: no dpkg-deb or cpack (not a Debian system)")
+        return SKIP
+    try:
+        commands[argv[0]](*[os.path.abspath(a) for a in argv[1:]])
+    except Failure as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
