@@ -6,7 +6,10 @@ extracted with dpkg -x, with a runner project built against it from outside this
   sdk_test.py new-runner  WORK         carton-new-runner demo, then the same
   sdk_test.py deb-package BUILD WORK   cpack -G DEB into WORK/deb
   sdk_test.py deb         WORK SOURCE  extracts the .deb, checks its control fields,
-                                       builds SOURCE against it
+                                       builds SOURCE and a new-runner project on it
+
+With CARTON_REF_DIR=/path/to/shared/ref (opt-in), the installed standalone runner is also
+looked up by carton's own discovery (ref-core discover).
 
 Projects are configured with the SDK's generator and compiler launcher
 (CARTON_CMAKE_GENERATOR, CARTON_CXX_LAUNCHER) and no build type, which compiles fastest.
@@ -47,11 +50,13 @@ def prefix_of(work: str) -> str:
 
 
 def install(build: str, work: str) -> None:
-    shutil.rmtree(work, ignore_errors=True)
+    # Only its own directories: the .deb fixture shares WORK and may run meanwhile.
     staging = os.path.join(work, "staging")
+    prefix = prefix_of(work)
+    for d in (staging, prefix):
+        shutil.rmtree(d, ignore_errors=True)
     run(CMAKE, "--install", build, "--prefix", staging, "--component", "sdk")
     # The users' copy lives elsewhere than where it was installed: nothing may point back.
-    prefix = prefix_of(work)
     os.rename(staging, prefix)
     for path in text_files(prefix):
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -124,8 +129,11 @@ def handler_methods(header: str) -> Set[str]:
 
 
 def new_runner(work: str) -> None:
-    prefix = prefix_of(work)
-    project = os.path.join(work, "demo")
+    new_runner_project(prefix_of(work), os.path.join(work, "demo"))
+
+
+def new_runner_project(prefix: str, project: str) -> None:
+    """carton-new-runner demo, then the project's three commands, unchanged."""
     shutil.rmtree(project, ignore_errors=True)
     run(os.path.join(prefix, "bin", "carton-new-runner"), "demo", project)
     expected = handler_methods(os.path.join(prefix, "include", "carton", "runner", "runner_handler.hpp"))
@@ -233,6 +241,7 @@ def deb(work: str, source: str) -> None:
     build = os.path.join(work, "deb-standalone")
     build_project(source, build, prefix)
     conformance(prefix, os.path.join(build, "carton-runner-echo"))
+    new_runner_project(prefix, os.path.join(work, "deb-demo"))
 
     closure = depends_closure(package_names(fields["Depends"]))
     needed = needed_packages(build, root)
