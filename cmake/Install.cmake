@@ -19,8 +19,7 @@ set(CARTON_SDK_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/CartonRunnerSDK)
 
 install(TARGETS carton_wire carton_transport carton_logging carton_fs carton_runner carton_mock
         EXPORT CartonRunnerSDKTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT ${CARTON_SDK_COMPONENT}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT ${CARTON_SDK_COMPONENT})
 # The tools are exported too, so a project can run CartonRunnerSDK::carton-conformance
 # in its own tests.
 install(TARGETS carton-wire carton-conformance EXPORT CartonRunnerSDKTargets
