@@ -3,7 +3,7 @@
 //
 //   carton-conformance --runner PATH [--core-version 0.0.1|2023-09|all]
 //                      [--suite protocol,robustness,echo] [--case GLOB] [--json FILE]
-//                      [--timeout S]
+//                      [--junit FILE] [--model-dir DIR] [--timeout S]
 //   carton-conformance --decoder [DIR]
 //   carton-conformance --list
 //
@@ -24,9 +24,9 @@
 #include <CLI/CLI.hpp>
 
 #include "carton/conformance/cli_status.hpp"
-#include "carton/wire/json.hpp"
 #include "carton/conformance/decoder_cases.hpp"
 #include "carton/conformance/roundtrip.hpp"
+#include "report.hpp"
 #include "suite/suite.hpp"
 
 #ifndef CARTON_SDK_VERSION
@@ -44,28 +44,15 @@ using carton::wire::CoreRevision;
 
 using cf::UsageError;
 
-struct Counts {
-  int passed = 0, failed = 0, skipped = 0;
-  void add(cs::Outcome o) {
-    if (o == cs::Outcome::kPass) ++passed;
-    if (o == cs::Outcome::kFail) ++failed;
-    if (o == cs::Outcome::kSkip) ++skipped;
-  }
-};
-
-std::string closing_line(const Counts& c) {
-  std::string s = std::to_string(c.passed) + " passed, " + std::to_string(c.failed) + " failed";
-  if (c.skipped > 0) s += ", " + std::to_string(c.skipped) + " skipped";
-  return s;
-}
+using cf::report::CaseRun;
+using cf::report::closing_line;
+using cf::report::Counts;
 
 void print_result(const std::string& name, cs::Outcome outcome, const std::string& message) {
   std::cout << cs::outcome_name(outcome) << ' ' << name;
   if (outcome != cs::Outcome::kPass && !message.empty()) std::cout << ": " << message;
   std::cout << std::endl;
 }
-
-std::string json_string(const std::string& s) { return carton::wire::to_json(s); }
 
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
@@ -104,6 +91,7 @@ struct RunnerOptions {
   std::string suites = "protocol,robustness";
   std::string case_glob;
   std::string json_file;
+  std::string junit_file;
   std::string model_dir;
   double timeout_s = 10;
 };
@@ -133,52 +121,37 @@ int run_runner(const RunnerOptions& o) {
   if (o.timeout_s <= 0) throw UsageError("--timeout must be positive");
   if (::access(o.runner.c_str(), X_OK) != 0) throw UsageError("--runner " + o.runner + " is not an executable file");
 
-  std::ofstream json;
+  // Opened before any case runs, so an unwritable path is a usage error, not lost results.
+  std::ofstream json, junit;
   if (!o.json_file.empty()) {
     json.open(o.json_file);
     if (!json) throw UsageError("cannot write --json file " + o.json_file);
-    json << "{\"runner\": " << json_string(o.runner) << ", \"results\": [";
   }
-  bool first_json = true;
+  if (!o.junit_file.empty()) {
+    junit.open(o.junit_file);
+    if (!junit) throw UsageError("cannot write --junit file " + o.junit_file);
+  }
 
-  Counts total;
-  std::vector<std::pair<std::string, Counts>> per_revision;
+  std::vector<CaseRun> runs;
+  std::vector<std::string> versions;
   for (const auto& [rev_name, rev] : revisions) {
+    versions.push_back(rev_name);
     if (revisions.size() > 1) std::cout << "# core version " << rev_name << std::endl;
     cs::CaseContext ctx;
     ctx.runner_path = o.runner;
     ctx.revision = rev;
     ctx.model_dir = o.model_dir;
     ctx.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
-    Counts counts;
     for (const auto* c : selected) {
-      const auto r = cs::run_case(*c, ctx);
-      counts.add(r.outcome);
-      total.add(r.outcome);
-      const std::string name = revisions.size() > 1 ? c->full_name() + "@" + rev_name : c->full_name();
-      print_result(name, r.outcome, r.message);
-      if (json.is_open()) {
-        json << (first_json ? "\n  " : ",\n  ") << "{\"core_version\": " << json_string(rev_name)
-             << ", \"suite\": " << json_string(c->suite) << ", \"case\": " << json_string(c->name)
-             << ", \"outcome\": " << json_string(cs::outcome_name(r.outcome))
-             << ", \"message\": " << json_string(r.message) << "}";
-        first_json = false;
-      }
-    }
-    per_revision.emplace_back(rev_name, counts);
-  }
-  if (revisions.size() > 1) {
-    std::cout << "# matrix (runner x core version)\n";
-    std::cout << "#   runner: " << o.runner << "\n";
-    for (const auto& [rev_name, c] : per_revision) {
-      std::cout << "#   core " << rev_name << ": " << c.passed << " pass, " << c.failed << " fail, " << c.skipped
-                << " skip\n";
+      runs.push_back({rev_name, c->suite, c->name, cs::run_case(*c, ctx)});
+      const auto& r = runs.back().result;
+      print_result(revisions.size() > 1 ? c->full_name() + "@" + rev_name : c->full_name(), r.outcome, r.message);
     }
   }
-  if (json.is_open()) {
-    json << "\n], \"passed\": " << total.passed << ", \"failed\": " << total.failed
-         << ", \"skipped\": " << total.skipped << "}\n";
-  }
+  if (revisions.size() > 1) cf::report::write_matrix(std::cout, o.runner, versions, runs);
+  if (json.is_open()) cf::report::write_json(json, o.runner, runs);
+  if (junit.is_open()) cf::report::write_junit(junit, o.runner, versions, runs);
+  const Counts total = cf::report::count(runs);
   std::cout << closing_line(total) << std::endl;
   return total.failed == 0 ? cf::kExitOk : cf::kExitFailed;
 }
@@ -208,6 +181,7 @@ int main(int argc, char** argv) {
                  "Serve DIR read-only to every Load (a runner that needs a model; default: an empty directory)")
       ->check(CLI::ExistingDirectory);
   app.add_option("--json", o.json_file, "Also write the results as JSON to FILE");
+  app.add_option("--junit", o.junit_file, "Also write the results as JUnit XML to FILE (one testcase per case and core version)");
   app.add_option("--timeout", o.timeout_s, "Seconds to wait for each reply (default 10)");
   runner_opt->excludes(decoder_opt);
   list_opt->excludes(decoder_opt);

@@ -30,6 +30,9 @@ const char* outcome_name(Outcome outcome);  // "PASS", "FAIL", "SKIP"
 struct Result {
   Outcome outcome = Outcome::kPass;
   std::string message;  // for FAIL "expected ..., got ..."; for SKIP the reason
+  // For a FAIL because the runner answered in the other revision's layout: "the runner
+  // speaks revision X; start it with ..." (also inside message), for the matrix.
+  std::string revision_mismatch;
 };
 
 // Thrown by a case body: the rule was broken. The message reads "expected ..., got ...".

@@ -65,6 +65,9 @@ struct Multiplexer::Impl {
   void on_frame(const wire::Bytes& frame);
   void on_runner_frame(const wire::Bytes& frame);
   void on_core_frame(const wire::Bytes& frame);
+  void report_peer_error(const std::string& what) const {
+    if (options.on_peer_error) options.on_peer_error(what);
+  }
   void on_close(std::string reason);
   void send(wire::Encoded payload) { channel->send(std::move(payload)); }
 };
@@ -110,6 +113,8 @@ void Multiplexer::Impl::on_core_frame(const wire::Bytes& frame) {
   } catch (const wire::DecodeError& e) {
     CARTON_FS_LOG(error) << options.name << ": dropped an undecodable request frame of " << frame.size()
                          << " bytes: " << e.what();
+    report_peer_error("an undecodable filesystem request frame of " + std::to_string(frame.size()) +
+                      " bytes: " + e.what());
     auto ids = peek_ids(frame);
     if (ids && find(servers, ids->stream)) {
       // Answer, so the client does not wait forever for a reply that will never come.
@@ -125,6 +130,8 @@ void Multiplexer::Impl::on_core_frame(const wire::Bytes& frame) {
   if (!server) {
     CARTON_FS_LOG(warning) << options.name << ": dropped a request for unknown stream " << decoded.stream.value
                            << " (rpc_id " << decoded.rpc_id << ")";
+    report_peer_error("a filesystem request for stream " + std::to_string(decoded.stream.value) +
+                      ", which the core never served");
     return;
   }
   server->on_request(decoded.rpc_id, std::move(decoded.msg));

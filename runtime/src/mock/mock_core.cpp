@@ -4,8 +4,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,17 +24,26 @@
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/frame_channel.hpp"
 #include "carton/wire/messages.hpp"
-
-extern char** environ;
+#include "runner_process.hpp"
 
 namespace carton::mock {
 namespace {
 
 using runtime::UniqueFd;
 
+// How long a runner gets to connect after it is started (it may load a framework first).
+constexpr std::chrono::milliseconds kBootstrapTimeout{10000};
+// How long the destructor waits for the runner to exit once dropped, before SIGKILL.
+constexpr std::chrono::milliseconds kExitWait{5000};
+
+// As carton's OwnedComms (tempfile::tempdir()): a fresh `.tmpXXXXXX` under $TMPDIR,
+// mode 0777 & ~umask, holding the socket `bootstrap`.
 std::string make_temp_dir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "carton-mock-core-XXXXXX").string();
+  std::string tmpl = (std::filesystem::temp_directory_path() / ".tmpXXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::chmod(tmpl.c_str(), 0777 & ~mask);
   return tmpl;
 }
 
@@ -59,40 +69,69 @@ void send_channel_split(int sock, std::uint64_t id, int fd) {
   if (send(sock, bytes + 1, 7, MSG_NOSIGNAL) != 7) throw std::runtime_error("bootstrap send failed");
 }
 
-pid_t spawn_runner(const MockCoreOptions& o, const std::string& uds_path) {
-  std::vector<std::string> args = {o.runner_path, "--uds-path", uds_path};
-  args.insert(args.end(), o.extra_args.begin(), o.extra_args.end());
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    const char* eq = std::strchr(*e, '=');
-    if (eq) env[std::string(*e, static_cast<std::size_t>(eq - *e))] = eq + 1;
+// carton's socketpairs are non-blocking, and O_NONBLOCK belongs to the open file, so
+// the runner receives its end non-blocking.
+std::pair<UniqueFd, UniqueFd> carton_socketpair() {
+  auto pair = runtime::make_socketpair();
+  for (int fd : {pair.first.get(), pair.second.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return pair;
+}
+
+// Accepts the runner's bootstrap connection; a runner that exits first is reported at
+// once, with its exit status and stderr, instead of after the whole timeout.
+UniqueFd accept_runner(int listener, RunnerProcess& runner, std::chrono::milliseconds timeout) {
+  constexpr std::chrono::milliseconds kSlice{50};  // how often the runner's exit is checked
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    try {
+      return runtime::accept_unix(listener, kSlice);
+    } catch (const runtime::BootstrapError&) {
+      if (auto status = runner.poll_exit()) {
+        throw std::runtime_error("the runner " + runner.describe_exit(*status) +
+                                 " before connecting to the bootstrap socket");
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw std::runtime_error("the runner did not connect to the bootstrap socket within " +
+                                 std::to_string(timeout.count()) + " ms");
+      }
+    }
   }
+}
+
+std::map<std::string, std::string> runner_environment(const MockCoreOptions& o) {
+  std::map<std::string, std::string> env;
   // carton sets CUDA_VISIBLE_DEVICES to the GPU's uuid, and to "" for anything else.
   const auto* gpu = std::get_if<wire::GpuDevice>(&o.device);
   env["CUDA_VISIBLE_DEVICES"] = gpu && gpu->uuid ? *gpu->uuid : "";
   for (const auto& kv : o.environment) env[kv.first] = kv.second;
+  return env;
+}
 
-  std::vector<std::string> env_strings;
-  for (const auto& kv : env) env_strings.push_back(kv.first + "=" + kv.second);
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid;
-  const int rc = posix_spawn(&pid, o.runner_path.c_str(), nullptr, nullptr, argv.data(), envp.data());
-  if (rc != 0) throw std::runtime_error("cannot start " + o.runner_path + ": " + std::strerror(rc));
-  return pid;
+// The one place that knows the revisions' names and which other one a runner may speak
+// (issue 11 generates these).
+const char* revision_label(wire::CoreRevision r) {
+  return r == wire::CoreRevision::Carton2023_09 ? "2023-09" : "0.0.1";
+}
+wire::CoreRevision other_revision(wire::CoreRevision r) {
+  return r == wire::CoreRevision::Carton2023_09 ? wire::CoreRevision::Carton0_0_1 : wire::CoreRevision::Carton2023_09;
 }
 
 }  // namespace
 
 struct MockCore::Impl {
+  ~Impl() {
+    runner.reset();
+    std::error_code ec;
+    if (!temp_dir.empty()) std::filesystem::remove_all(temp_dir, ec);
+  }
+
   MockCoreOptions options;
   std::string temp_dir;
-  pid_t pid = -1;
-  bool reaped = false;
-  int status = 0;
+  std::unique_ptr<RunnerProcess> runner;
+  // Kept for the runner's whole life, as carton keeps them (comms.rs): a runner may
+  // read the bootstrap socket until EOF, which comes when the core drops it.
+  UniqueFd listener;
+  UniqueFd bootstrap;
 
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
@@ -100,12 +139,12 @@ struct MockCore::Impl {
   std::shared_ptr<runtime::FrameChannel> rpc;
   std::shared_ptr<fs::Multiplexer> fs_mux;  // core side of the FileSystem channel
   std::vector<std::shared_ptr<fs::DirectoryServer>> served;
-  UniqueFd rpc_raw;  // dup of the RPC socket for send_raw_bytes
+  UniqueFd rpc_raw;  // dup of the RPC socket for send_raw_bytes and shutdown
+  UniqueFd fs_raw;   // dup of the FileSystem socket for shutdown
 
   mutable std::mutex mu;
   std::condition_variable cv;
   std::uint64_t next_id = 0;
-  std::uint64_t next_stream = 0;
   struct Pending {
     std::vector<wire::RPCResponse> responses;
     bool complete = false;
@@ -114,16 +153,40 @@ struct MockCore::Impl {
   std::map<std::uint64_t, Pending> pending;
   std::vector<wire::LogRecord> logs;
   std::vector<std::string> violations;
+  std::string revision_mismatch;  // set once a reply decodes only in the other revision
   bool closed = false;
+  bool dropped = false;  // the core dropped the runner: late replies are not checked
   std::string close_reason;
+
+  void record_violation(std::string what) {
+    std::lock_guard<std::mutex> lock(mu);
+    violations.push_back(std::move(what));
+  }
+
+  // A reply that does not decode in the revision the core plays but does in the other
+  // one: the runner was started for the wrong core, which the case names outright.
+  void check_revision_mismatch(const wire::Bytes& frame) {
+    const auto other = other_revision(options.revision);
+    try {
+      (void)wire::decode_message<wire::RPCResponse>(frame, other);
+    } catch (const wire::DecodeError&) {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    if (!revision_mismatch.empty()) return;
+    const std::string want = revision_label(options.revision);
+    revision_mismatch = std::string("the runner speaks revision ") + revision_label(other) +
+                        "; start it with `--core-revision " + want + "` or `CARTON_CORE_REVISION=" + want + "`";
+    cv.notify_all();
+  }
 
   void on_frame(const wire::Bytes& frame) {
     wire::RPCResponse response;
     try {
       response = wire::decode_message<wire::RPCResponse>(frame, options.revision);
     } catch (const wire::DecodeError& e) {
-      std::lock_guard<std::mutex> lock(mu);
-      violations.push_back(std::string("undecodable response: ") + e.what());
+      record_violation(std::string("undecodable response: ") + e.what());
+      check_revision_mismatch(frame);
       return;
     }
     std::lock_guard<std::mutex> lock(mu);
@@ -131,6 +194,7 @@ struct MockCore::Impl {
       logs.push_back(std::move(log->record));
       return;
     }
+    if (dropped) return;
     auto it = pending.find(response.id.value);
     if (it == pending.end() || it->second.complete) {
       violations.push_back("a response for id " + std::to_string(response.id.value) +
@@ -148,6 +212,21 @@ struct MockCore::Impl {
     close_reason = std::move(reason);
     cv.notify_all();
   }
+
+  // Closes every socket the core holds, as its process exiting would, and stops the
+  // I/O thread.
+  void close_everything() {
+    if (io_thread.joinable()) {
+      boost::asio::post(io, [this] { rpc->close(); });
+      boost::asio::post(io, [this] { fs_mux->close(); });
+      work.reset();
+      io_thread.join();
+    }
+    rpc_raw.reset();
+    fs_raw.reset();
+    bootstrap.reset();
+    listener.reset();
+  }
 };
 
 MockCore::MockCore(MockCoreOptions options) : impl_(std::make_unique<Impl>()), typed_(*this) {
@@ -155,17 +234,21 @@ MockCore::MockCore(MockCoreOptions options) : impl_(std::make_unique<Impl>()), t
   m.options = std::move(options);
   m.temp_dir = make_temp_dir();
   const std::string uds = m.temp_dir + "/bootstrap";
-  UniqueFd listener = runtime::listen_unix(uds);
-  m.pid = spawn_runner(m.options, uds);
-  UniqueFd conn = runtime::accept_unix(listener.get(), std::chrono::milliseconds(10000));
+  m.listener = runtime::listen_unix(uds);
+  std::vector<std::string> args = {"--uds-path", uds};
+  args.insert(args.end(), m.options.extra_args.begin(), m.options.extra_args.end());
+  m.runner = std::make_unique<RunnerProcess>(m.options.runner_path, args, runner_environment(m.options));
+  m.bootstrap = accept_runner(m.listener.get(), *m.runner, kBootstrapTimeout);
 
-  auto [rpc_core, rpc_runner] = runtime::make_socketpair();
-  auto [fs_core, fs_runner] = runtime::make_socketpair();
+  // carton creates and sends the Rpc channel, then the FileSystem channel (client.rs),
+  // each as soon as the runner has connected.
+  auto [rpc_core, rpc_runner] = carton_socketpair();
+  auto [fs_core, fs_runner] = carton_socketpair();
   auto send = [&](std::uint64_t id, int fd) {
     if (m.options.split_id_and_fd) {
-      send_channel_split(conn.get(), id, fd);
+      send_channel_split(m.bootstrap.get(), id, fd);
     } else {
-      runtime::send_channel(conn.get(), id, fd);
+      runtime::send_channel(m.bootstrap.get(), id, fd);
     }
   };
   if (m.options.filesystem_channel_first) {
@@ -175,23 +258,21 @@ MockCore::MockCore(MockCoreOptions options) : impl_(std::make_unique<Impl>()), t
     send(0, rpc_runner.get());
     send(1, fs_runner.get());
   }
+  Impl* p = impl_.get();
   fs::MultiplexerOptions fs_options;
   fs_options.revision = m.options.revision;
   fs_options.name = "mock-core filesystem";
+  fs_options.on_peer_error = [p](const std::string& what) { p->record_violation(what); };
+  m.fs_raw = UniqueFd(::dup(fs_core.get()));
   m.fs_mux = fs::Multiplexer::create(m.io, std::move(fs_core), fs::Side::kCore, fs_options);
   m.fs_mux->start();
   m.rpc_raw = UniqueFd(::dup(rpc_core.get()));
   m.rpc = runtime::FrameChannel::create(m.io, std::move(rpc_core), {wire::kDefaultMaxFrameBytes, "mock-core rpc"});
-  Impl* p = impl_.get();
   m.rpc->start([p](wire::Bytes frame) { p->on_frame(frame); }, [p](std::string reason) { p->on_close(std::move(reason)); });
   m.io_thread = std::thread([p] { p->io.run(); });
 }
 
-MockCore::~MockCore() {
-  close_and_wait(std::chrono::milliseconds(5000));
-  std::error_code ec;
-  std::filesystem::remove_all(impl_->temp_dir, ec);
-}
+MockCore::~MockCore() { close_and_wait(kExitWait); }
 
 wire::RpcId MockCore::send(wire::RPCRequestData request) {
   auto& m = *impl_;
@@ -209,7 +290,10 @@ std::vector<wire::RPCResponse> MockCore::wait(wire::RpcId id) {
   auto& m = *impl_;
   std::unique_lock<std::mutex> lock(m.mu);
   auto& p = m.pending[id.value];
-  if (!m.cv.wait_for(lock, m.options.call_timeout, [&] { return p.complete || m.closed; })) {
+  const bool done = m.cv.wait_for(lock, m.options.call_timeout,
+                                  [&] { return p.complete || m.closed || !m.revision_mismatch.empty(); });
+  if (!m.revision_mismatch.empty()) throw RevisionMismatch(m.revision_mismatch);
+  if (!done) {
     throw ProtocolError("no complete response to request " + std::to_string(id.value) + " within " +
                         std::to_string(m.options.call_timeout.count()) + " ms");
   }
@@ -264,7 +348,11 @@ std::vector<std::string> MockCore::violations() const {
   return impl_->violations;
 }
 
-pid_t MockCore::runner_pid() const { return impl_->pid; }
+pid_t MockCore::runner_pid() const { return impl_->runner->pid(); }
+
+std::string MockCore::describe_exit(int status) const { return impl_->runner->describe_exit(status); }
+
+std::optional<int> MockCore::runner_exit_status() { return impl_->runner->poll_exit(); }
 
 bool process_gone(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
@@ -276,29 +364,33 @@ bool process_gone(pid_t pid) {
 }
 
 int MockCore::close_and_wait(std::chrono::milliseconds timeout) {
+  // What carton does when it drops a Runner (observed with strace on both revisions):
+  // shutdown(SHUT_WR) of the bootstrap socket, of the FileSystem channel unless a
+  // filesystem was served (each served filesystem keeps its stream, and with it the
+  // channel, open and answering until the runner closes it), and of the Rpc channel.
+  // The core keeps reading what the runner still sends. It never signals the runner.
   auto& m = *impl_;
-  if (m.io_thread.joinable()) {
-    boost::asio::post(m.io, [&m] { m.rpc->close(); });
-    boost::asio::post(m.io, [&m] { m.fs_mux->close(); });
-    m.rpc_raw.reset();
-    m.work.reset();
-    m.io_thread.join();
-  }
-  if (m.reaped) return m.status;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const pid_t r = waitpid(m.pid, &m.status, WNOHANG);
-    if (r == m.pid) {
-      m.reaped = true;
-      return m.status;
+  if (m.io_thread.joinable() && !m.runner->poll_exit()) {
+    bool any_served;
+    {
+      std::lock_guard<std::mutex> lock(m.mu);
+      m.dropped = true;
+      any_served = !m.served.empty();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    boost::asio::post(m.io, [&m, any_served] {
+      ::shutdown(m.bootstrap.get(), SHUT_WR);
+      if (!any_served) ::shutdown(m.fs_raw.get(), SHUT_WR);
+      ::shutdown(m.rpc_raw.get(), SHUT_WR);
+    });
   }
-  kill(m.pid, SIGKILL);
-  waitpid(m.pid, &m.status, 0);
-  m.reaped = true;
-  m.status = -1;
-  return -1;
+  const int status = m.runner->wait_or_kill(timeout);
+  m.close_everything();
+  return status;
+}
+
+int MockCore::vanish_and_wait(std::chrono::milliseconds timeout) {
+  impl_->close_everything();
+  return impl_->runner->wait_or_kill(timeout);
 }
 
 }  // namespace carton::mock

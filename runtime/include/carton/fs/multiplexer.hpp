@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -48,6 +49,10 @@ struct MultiplexerOptions {
   wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
   wire::Limits limits{};              // frame size and nesting limits for this channel
   std::string name = "filesystem";    // prefixes log lines and close reasons
+  // Called on the I/O thread, besides the log line, for each frame carton's own
+  // multiplexer would panic on (undecodable, or for a stream nobody serves): the mock
+  // core records these as violations.
+  std::function<void(const std::string& what)> on_peer_error;
 };
 
 // Runner side: a client of one stream.

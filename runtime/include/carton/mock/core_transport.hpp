@@ -25,6 +25,13 @@ class ProtocolError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The runner answered in the other core revision's layout (it was started for the
+// wrong core). The message names the revision it speaks and how to start it right.
+class RevisionMismatch : public ProtocolError {
+ public:
+  using ProtocolError::ProtocolError;
+};
+
 class CoreTransport {
  public:
   virtual ~CoreTransport() = default;

@@ -1,6 +1,8 @@
-// MockCore: plays carton's core against a runner binary, over real sockets, exactly as
-// carton starts runners: a bootstrap socket in a fresh temp dir, `RUNNER --uds-path
-// PATH`, CUDA_VISIBLE_DEVICES from the Device, one socketpair per channel sent with
+// MockCore: plays carton's core against a runner binary, over real sockets, as carton
+// starts and drives runners (docs/conformance.md, "Fidelity", lists each behaviour
+// and how it was checked against the real core): a bootstrap socket in a fresh
+// `.tmpXXXXXX` dir kept open for the runner's life, `RUNNER --uds-path PATH`,
+// CUDA_VISIBLE_DEVICES from the Device, the Rpc then the FileSystem channel sent with
 // SCM_RIGHTS. It sends requests with ids counted from 0, collects every response,
 // accepts log messages at any time, and records what the real core would panic on.
 #pragma once
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +38,10 @@ struct MockCoreOptions {
 
 class MockCore : public CoreTransport {
  public:
+  // Throws std::runtime_error if the runner does not connect within 10 s, or at once
+  // (naming its exit status and the end of its stderr) if it exits first.
   explicit MockCore(MockCoreOptions options);
-  ~MockCore() override;  // closes the channels and reaps the runner (SIGKILL after 5 s)
+  ~MockCore() override;  // drops the runner and reaps it (SIGKILL after 5 s)
   MockCore(const MockCore&) = delete;
   MockCore& operator=(const MockCore&) = delete;
 
@@ -62,9 +67,16 @@ class MockCore : public CoreTransport {
   std::vector<std::string> violations() const;
 
   pid_t runner_pid() const;
-  // Closes both channels (what the core does when it drops the runner) and waits for
-  // the runner to exit; returns its wait status, or -1 if it had to be killed.
+  // The runner's wait status once it has exited (reaping it); nullopt while it runs.
+  std::optional<int> runner_exit_status();
+  // "exited with status 3; the end of its stderr: ..." for a wait status.
+  std::string describe_exit(int status) const;
+  // Drops the runner as carton does (shuts down the core's writing side of the
+  // bootstrap socket and channels, keeps serving filesystems it handed out) and waits
+  // for the runner to exit; returns its wait status, or -1 if it had to be killed.
   int close_and_wait(std::chrono::milliseconds timeout);
+  // Closes every socket at once, as the core process dying would, then waits likewise.
+  int vanish_and_wait(std::chrono::milliseconds timeout);
 
  private:
   struct Impl;

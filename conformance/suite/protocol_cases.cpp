@@ -1,0 +1,166 @@
+// The protocol suite: what carton's core relies on from every runner (docs/conformance.md).
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "carton/wire/messages.hpp"
+#include "suite/case_support.hpp"
+#include "suite/tensors.hpp"
+
+namespace carton::conformance::suite {
+
+namespace {
+
+// ---- protocol ------------------------------------------------------------------------
+
+// bytes, so splitting them belongs to robustness, not to the protocol.)
+void protocol_bootstrap(const CaseContext& ctx) { bootstrap_with(ctx, false); }
+
+
+void protocol_load(const CaseContext& ctx) {
+  auto core = start(ctx);
+  load_model(*core, ctx);
+  require_no_violations(*core);
+}
+
+void protocol_pack(const CaseContext& ctx) {
+  auto core = start(ctx);
+  TempDir dir;
+  std::filesystem::create_directories(dir.path + "/model");
+  std::filesystem::create_directories(dir.path + "/tmp");
+  std::ofstream(dir.path + "/model/weights.bin") << "conformance";
+  wire::PackRequest pack{core->serve_directory(dir.path, true), "/model", "/tmp"};
+  const auto replies = core->call(std::move(pack));
+  if (!expect_ok_or_error<wire::PackResponse>("Pack", replies)) {
+    throw Failure("expected a PackResponse reply to Pack, got ErrorResponse: " +
+                  std::get<wire::ErrorResponse>(replies[0].data).e);
+  }
+  require_no_violations(*core);
+}
+
+void protocol_seal_infer_with_handle(const CaseContext& ctx) {
+  auto core = start(ctx);
+  load_model(*core, ctx);
+  TensorMap x{{"x", Tensor::from_values<float>({2}, {1, 2})}};
+  const auto sealed = core->call(wire::SealRequest{x});
+  if (expect_ok_or_error<wire::SealResponse>("Seal", sealed)) {
+    const auto handle = std::get<wire::SealResponse>(sealed[0].data).handle;
+    expect_ok_or_error<wire::InferResponse>("InferWithHandle", core->call(wire::InferWithHandleRequest{handle, false}));
+  }
+  require_no_violations(*core);
+}
+
+void infer_one_dtype(const CaseContext& ctx, const NamedTensor& t) {
+  auto core = start(ctx);
+  load_model(*core, ctx);
+  expect_ok_or_error<wire::InferResponse>("InferWithTensors",
+                                          core->call(wire::InferWithTensorsRequest{{{"in", t.tensor}}, false}));
+  require_no_violations(*core);
+}
+
+void infer_kind(const CaseContext& ctx, bool with_handle, bool streaming) {
+  if (streaming) skip_unless_streaming(ctx);
+  auto core = start(ctx);
+  load_model(*core, ctx);
+  TensorMap x{{"x", Tensor::from_values<float>({4}, {1, 2, 3, 4})}};
+  try {
+    if (with_handle) {
+      wire::SealHandle handle;
+      try {
+        handle = core->core().seal({x}).handle;
+      } catch (const RunnerError&) {
+        return;  // the runner refused to seal: nothing to infer on
+      }
+      core->core().infer_with_handle({handle, streaming});
+    } else {
+      core->core().infer_with_tensors({x, streaming});
+    }
+  } catch (const RunnerError&) {
+    // An Error reply is a valid answer to any request.
+  }
+  require_no_violations(*core);
+}
+
+void protocol_ids_in_flight(const CaseContext& ctx) {
+  auto core = start(ctx);
+  load_model(*core, ctx);
+  std::vector<wire::RpcId> ids;
+  for (int i = 0; i < 16; ++i) {
+    TensorMap x{{"x", Tensor::from_values<float>({1}, {static_cast<float>(i)})}};
+    ids.push_back(core->send(wire::InferWithTensorsRequest{std::move(x), false}));
+  }
+  for (const auto id : ids) {
+    const auto replies = core->wait(id);
+    for (const auto& r : replies) {
+      if (r.id.value != id.value) {
+        throw Failure("expected responses to carry their request's id " + std::to_string(id.value) + ", got id " +
+                      std::to_string(r.id.value));
+      }
+    }
+    expect_ok_or_error<wire::InferResponse>("InferWithTensors", replies);
+  }
+  require_no_violations(*core);
+}
+
+void protocol_logs_any_time(const CaseContext& ctx) {
+  auto core = start(ctx);
+  load_model(*core, ctx);
+  TensorMap x{{"x", Tensor::from_values<float>({1}, {1})}};
+  expect_ok_or_error<wire::InferResponse>("InferWithTensors", core->call(wire::InferWithTensorsRequest{x, false}));
+  // Log records (id 0, complete, LogMessage) are accepted by the core at any time; any
+  // other unsolicited or undecodable frame is a violation.
+  require_no_violations(*core);
+}
+
+void protocol_clean_exit(const CaseContext& ctx) {
+  auto core = start(ctx);
+  load_model(*core, ctx);
+  require_no_violations(*core);
+  require_clean_exit(*core, CoreGoes::kDropsRunner, true, kExitTimeout);
+}
+
+}  // namespace
+
+void add_protocol_cases(std::vector<Case>& r) {
+  auto add = [&](const char* suite, std::string name, std::string doc, std::function<void(const CaseContext&)> f) {
+    r.push_back({suite, std::move(name), std::move(doc), std::move(f)});
+  };
+  add("protocol", "bootstrap", "FileSystem channel sent before Rpc; the runner takes both and answers Load",
+      protocol_bootstrap);
+  add("protocol", "load", "Load of an empty read-only filesystem gets one complete Load or Error reply", protocol_load);
+  add("protocol", "pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply",
+      protocol_pack);
+  add("protocol", "seal_infer_with_handle", "Seal then InferWithHandle get Seal/Infer or Error replies only",
+      protocol_seal_infer_with_handle);
+  for (const auto& t : dtype_tensors()) {
+    const NamedTensor* tp = &t;
+    add("protocol", "infer_dtype_" + t.name,
+        "InferWithTensors with one " + t.name + " tensor gets a complete Infer or Error reply and no violation",
+        [tp](const CaseContext& ctx) { infer_one_dtype(ctx, *tp); });
+  }
+  add("protocol", "infer_with_tensors_non_streaming",
+      "non-streaming InferWithTensors gets exactly one complete reply (no complete: false)",
+      [](const CaseContext& c) { infer_kind(c, false, false); });
+  add("protocol", "infer_with_tensors_streaming",
+      "streaming InferWithTensors gets partial Infer replies then one complete Infer, Error or Empty",
+      [](const CaseContext& c) { infer_kind(c, false, true); });
+  add("protocol", "infer_with_handle_non_streaming",
+      "non-streaming InferWithHandle gets exactly one complete reply (no complete: false)",
+      [](const CaseContext& c) { infer_kind(c, true, false); });
+  add("protocol", "infer_with_handle_streaming",
+      "streaming InferWithHandle gets partial Infer replies then one complete Infer, Error or Empty",
+      [](const CaseContext& c) { infer_kind(c, true, true); });
+  add("protocol", "ids_in_flight_16", "16 requests in flight: every response carries its request's id",
+      protocol_ids_in_flight);
+  add("protocol", "logs_any_time", "log records may come at any time; nothing else unsolicited is sent",
+      protocol_logs_any_time);
+  add("protocol", "clean_exit", "the runner exits with status 0 within 5 s when the core closes the channels",
+      protocol_clean_exit);
+}
+
+}  // namespace carton::conformance::suite
