@@ -46,9 +46,10 @@ CaseCore::~CaseCore() {
   if (!core_ || std::uncaught_exceptions() == 0) return;
   auto& f = failure_context();
   f.violations = core_->violations();
-  if (auto status = core_->runner_exit_status()) {
-    if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) f.runner_exit = core_->describe_exit(*status);
-  }
+  // Dropped now rather than by the MockCore's destructor, to learn how the runner ended:
+  // a panic or abort behind a failure is usually its cause.
+  const int status = core_->close_and_wait(kExitTimeout);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) f.runner_exit = core_->describe_exit(status);
 }
 
 CaseCore start(const CaseContext&, mock::MockCoreOptions o) {

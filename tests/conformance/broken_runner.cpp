@@ -6,6 +6,7 @@
 //   3 crash_on_oversize: abort()s on a frame header above 64 MiB (a crash signal)
 //   4 wrong_variant:     answers Load with a Seal reply, which the real core panics on
 //   5 leak:              keeps every request's bytes and a dup of the channel fd forever
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   auto bootstrap = runtime::connect_unix(uds);
   auto channels = runtime::receive_channels(bootstrap.get(), std::chrono::milliseconds(10000));
   const int fd = channels.rpc.get();
+  // carton hands its channels over non-blocking (O_NONBLOCK travels with the fd); this
+  // runner reads with plain blocking read()s.
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   for (;;) {
     std::uint8_t header[8];
     if (!read_exact(fd, header, 8)) return 0;  // the core closed the channel

@@ -9,9 +9,11 @@ Run one case with: python3 test_carton_conformance.py CartonConformanceTest.test
 import json
 import os
 import re
+import stat
 import subprocess
 import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 
 TOOL = os.environ.get("CARTON_CONFORMANCE", "carton-conformance")
 CLOSING = re.compile(r"^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$")
@@ -24,6 +26,15 @@ def run(*args):
 
 def lines(out):
     return [l for l in out.splitlines() if l.strip()]
+
+
+def script(directory, name, body):
+    """An executable shell script `name` in `directory`: a runner wrapper or a fake runner."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body + "\n")
+    os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
+    return path
 
 
 def line_for(out, prefix, name):
@@ -143,6 +154,59 @@ class CartonConformanceTest(unittest.TestCase):
         rc, out, _ = run("--list")
         self.assertEqual(rc, 0)
         self.assertIn("robustness/unknown_seal_handle", out)
+
+    def test_revision_mismatch_is_named(self):
+        # The noop runner forced to 2023-09 by an argument after the core's own, while the
+        # suite plays 0.0.1 (and sets CARTON_CORE_REVISION=0.0.1, which the flag overrides).
+        with tempfile.TemporaryDirectory() as d:
+            wrong = script(d, "noop-2023-09", 'exec "%s" "$@" --core-revision 2023-09' % os.environ["CARTON_NOOP_RUNNER"])
+            rc, out, err = run("--runner", wrong, "--core-version", "all", "--case", "protocol/load")
+        self.assertEqual(rc, 1, out + err)
+        named = ("the runner speaks revision 2023-09; start it with `--core-revision 0.0.1` or "
+                 "`CARTON_CORE_REVISION=0.0.1`")
+        l = line_for(out, "FAIL", "protocol/load@0.0.1")
+        self.assertIsNotNone(l, out)
+        self.assertIn(named, l)
+        self.assertNotIn("panic", l)  # the mismatch is the whole story
+        self.assertIsNotNone(line_for(out, "PASS", "protocol/load@2023-09"), out)
+        self.assertIn("#   core 0.0.1: 0 pass, 1 fail, 0 skip; " + named, out)
+        self.assertIn("#   core 2023-09: 1 pass, 0 fail, 0 skip\n", out)
+
+    def test_junit(self):
+        with tempfile.TemporaryDirectory() as d:
+            x = os.path.join(d, "out.xml")
+            rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--core-version", "all",
+                               "--case", "protocol/infer_with_*", "--junit", x)
+            self.assertEqual(rc, 0, out + err)
+            root = ET.parse(x).getroot()
+            self.assertEqual(root.tag, "testsuites")
+            self.assertEqual((root.get("tests"), root.get("failures"), root.get("skipped")), ("8", "0", "2"))
+            self.assertEqual([s.get("name") for s in root], ["core 0.0.1", "core 2023-09"])
+            cases = root.findall("./testsuite/testcase")
+            self.assertEqual(len(cases), 8)
+            skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
+            self.assertEqual(sorted(skipped), ["infer_with_handle_streaming@2023-09",
+                                               "infer_with_tensors_streaming@2023-09"])
+            # A failing runner: failures are marked and carry the message.
+            rc, out, err = run("--runner", os.environ["BROKEN_WRONG_VARIANT"], "--case", "protocol/load", "--junit", x)
+            self.assertEqual(rc, 1, out + err)
+            root = ET.parse(x).getroot()
+            self.assertEqual((root.get("tests"), root.get("failures")), ("1", "1"))
+            failure = root.find("./testsuite/testcase/failure")
+            self.assertIn("got SealResponse", failure.get("message"))
+            self.assertEqual(run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--junit", "/nonexistent/x.xml")[0], 2)
+
+    def test_runner_exiting_at_startup_is_reported(self):
+        # Reported with its status and stderr, not as a bootstrap timeout.
+        with tempfile.TemporaryDirectory() as d:
+            dying = script(d, "dying", "echo 'cannot find libmodel.so' >&2; exit 3")
+            rc, out, err = run("--runner", dying, "--case", "protocol/load")
+        self.assertEqual(rc, 1, out + err)
+        l = line_for(out, "FAIL", "protocol/load")
+        self.assertIsNotNone(l, out)
+        self.assertIn("exited with status 3", l)
+        self.assertIn("cannot find libmodel.so", l)
+        self.assertIn("before connecting to the bootstrap socket", l)
 
 
 if __name__ == "__main__":

@@ -154,10 +154,18 @@ std::string RunnerProcess::describe_exit(int status) const {
   } else {
     s = "exited with status " + std::to_string(WEXITSTATUS(status));
   }
-  const std::string tail = stderr_tail();
-  s += tail.empty() ? "; it wrote nothing to stderr" : "; the end of its stderr: " + tail;
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  // On one line, so it fits a report that prints one line per case.
+  std::string tail;
+  for (const char c : stderr_tail()) {
+    if (c == '\n') {
+      if (!tail.empty() && tail.back() != ' ') tail += " / ";
+    } else if (c != '\r') {
+      tail += c;
+    }
+  }
+  while (!tail.empty() && (tail.back() == ' ' || tail.back() == '/')) tail.pop_back();
+  if (tail.size() > kStderrReportBytes) tail = "..." + tail.substr(tail.size() - kStderrReportBytes);
+  return s + (tail.empty() ? "; it wrote nothing to stderr" : "; the end of its stderr: " + tail);
 }
 
 }  // namespace carton::mock

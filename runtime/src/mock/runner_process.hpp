@@ -22,6 +22,8 @@ namespace carton::mock {
 
 // Enough to hold a panic message with its location and a short backtrace note.
 inline constexpr std::size_t kStderrTailBytes = 4096;
+// What of it goes into a one-line report: a Rust panic's location and message.
+inline constexpr std::size_t kStderrReportBytes = 600;
 
 class RunnerProcess {
  public:
@@ -38,7 +40,8 @@ class RunnerProcess {
   int wait_or_kill(std::chrono::milliseconds timeout);
   // The last kStderrTailBytes the runner wrote to stderr.
   std::string stderr_tail() const;
-  // "exited with status 3" / "was killed by signal 6 (Aborted)", then the stderr tail.
+  // "exited with status 3" / "was killed by signal 6 (Aborted)", then the end of the
+  // stderr tail, on one line.
   std::string describe_exit(int status) const;
 
  private:
