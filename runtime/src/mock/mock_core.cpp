@@ -263,10 +263,12 @@ MockCore::MockCore(MockCoreOptions options) : impl_(std::make_unique<Impl>()), t
   fs_options.revision = m.options.revision;
   fs_options.name = "mock-core filesystem";
   fs_options.on_peer_error = [p](const std::string& what) { p->record_violation(what); };
-  m.fs_raw = UniqueFd(::dup(fs_core.get()));
+  // Close-on-exec, as all of carton's sockets are: a runner started later by this process
+  // must not hold this core's end of another runner's channels.
+  m.fs_raw = UniqueFd(::fcntl(fs_core.get(), F_DUPFD_CLOEXEC, 0));
   m.fs_mux = fs::Multiplexer::create(m.io, std::move(fs_core), fs::Side::kCore, fs_options);
   m.fs_mux->start();
-  m.rpc_raw = UniqueFd(::dup(rpc_core.get()));
+  m.rpc_raw = UniqueFd(::fcntl(rpc_core.get(), F_DUPFD_CLOEXEC, 0));
   m.rpc = runtime::FrameChannel::create(m.io, std::move(rpc_core), {wire::kDefaultMaxFrameBytes, "mock-core rpc"});
   m.rpc->start([p](wire::Bytes frame) { p->on_frame(frame); }, [p](std::string reason) { p->on_close(std::move(reason)); });
   m.io_thread = std::thread([p] { p->io.run(); });
