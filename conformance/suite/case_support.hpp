@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -96,6 +97,15 @@ void load_model(MockCore& core, const CaseContext& ctx);
 // core vanishing (vanish_and_wait).
 enum class CoreGoes { kDropsRunner, kVanishes };
 void require_clean_exit(MockCore& core, CoreGoes how, bool require_zero, std::chrono::milliseconds timeout);
+
+// Appends cases of one suite to the registry.
+struct CaseAdder {
+  std::vector<Case>& registry;
+  const char* suite;
+  void operator()(std::string name, std::string doc, std::function<void(const CaseContext&)> body) const {
+    registry.push_back({suite, std::move(name), std::move(doc), std::move(body)});
+  }
+};
 
 // Each suite's cases, appended in running order (protocol_cases.cpp, ...).
 void add_protocol_cases(std::vector<Case>& r);

@@ -54,15 +54,13 @@ void echo_seal(const CaseContext& ctx) {
 }  // namespace
 
 void add_echo_cases(std::vector<Case>& r) {
-  auto add = [&](const char* suite, std::string name, std::string doc, std::function<void(const CaseContext&)> f) {
-    r.push_back({suite, std::move(name), std::move(doc), std::move(f)});
-  };
+  const CaseAdder add{r, "echo"};
   for (const auto& t : dtype_tensors()) {
     const NamedTensor* tp = &t;
-    add("echo", "echo_" + t.name, "InferWithTensors returns the " + t.name + " tensor bit-exactly",
+    add("echo_" + t.name, "InferWithTensors returns the " + t.name + " tensor bit-exactly",
         [tp](const CaseContext& ctx) { echo_one_dtype(ctx, *tp); });
   }
-  add("echo", "echo_seal", "Seal then InferWithHandle return the sealed tensors bit-exactly", echo_seal);
+  add("echo_seal", "Seal then InferWithHandle return the sealed tensors bit-exactly", echo_seal);
 }
 
 }  // namespace carton::conformance::suite

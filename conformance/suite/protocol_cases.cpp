@@ -127,39 +127,37 @@ void protocol_clean_exit(const CaseContext& ctx) {
 }  // namespace
 
 void add_protocol_cases(std::vector<Case>& r) {
-  auto add = [&](const char* suite, std::string name, std::string doc, std::function<void(const CaseContext&)> f) {
-    r.push_back({suite, std::move(name), std::move(doc), std::move(f)});
-  };
-  add("protocol", "bootstrap", "FileSystem channel sent before Rpc; the runner takes both and answers Load",
+  const CaseAdder add{r, "protocol"};
+  add("bootstrap", "FileSystem channel sent before Rpc; the runner takes both and answers Load",
       protocol_bootstrap);
-  add("protocol", "load", "Load of an empty read-only filesystem gets one complete Load or Error reply", protocol_load);
-  add("protocol", "pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply",
+  add("load", "Load of an empty read-only filesystem gets one complete Load or Error reply", protocol_load);
+  add("pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply",
       protocol_pack);
-  add("protocol", "seal_infer_with_handle", "Seal then InferWithHandle get Seal/Infer or Error replies only",
+  add("seal_infer_with_handle", "Seal then InferWithHandle get Seal/Infer or Error replies only",
       protocol_seal_infer_with_handle);
   for (const auto& t : dtype_tensors()) {
     const NamedTensor* tp = &t;
-    add("protocol", "infer_dtype_" + t.name,
+    add("infer_dtype_" + t.name,
         "InferWithTensors with one " + t.name + " tensor gets a complete Infer or Error reply and no violation",
         [tp](const CaseContext& ctx) { infer_one_dtype(ctx, *tp); });
   }
-  add("protocol", "infer_with_tensors_non_streaming",
+  add("infer_with_tensors_non_streaming",
       "non-streaming InferWithTensors gets exactly one complete reply (no complete: false)",
       [](const CaseContext& c) { infer_kind(c, false, false); });
-  add("protocol", "infer_with_tensors_streaming",
+  add("infer_with_tensors_streaming",
       "streaming InferWithTensors gets partial Infer replies then one complete Infer, Error or Empty",
       [](const CaseContext& c) { infer_kind(c, false, true); });
-  add("protocol", "infer_with_handle_non_streaming",
+  add("infer_with_handle_non_streaming",
       "non-streaming InferWithHandle gets exactly one complete reply (no complete: false)",
       [](const CaseContext& c) { infer_kind(c, true, false); });
-  add("protocol", "infer_with_handle_streaming",
+  add("infer_with_handle_streaming",
       "streaming InferWithHandle gets partial Infer replies then one complete Infer, Error or Empty",
       [](const CaseContext& c) { infer_kind(c, true, true); });
-  add("protocol", "ids_in_flight_16", "16 requests in flight: every response carries its request's id",
+  add("ids_in_flight_16", "16 requests in flight: every response carries its request's id",
       protocol_ids_in_flight);
-  add("protocol", "logs_any_time", "log records may come at any time; nothing else unsolicited is sent",
+  add("logs_any_time", "log records may come at any time; nothing else unsolicited is sent",
       protocol_logs_any_time);
-  add("protocol", "clean_exit", "the runner exits with status 0 within 5 s when the core closes the channels",
+  add("clean_exit", "the runner exits with status 0 within 5 s when the core drops it",
       protocol_clean_exit);
 }
 

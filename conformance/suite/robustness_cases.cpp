@@ -215,29 +215,27 @@ void robustness_core_vanishes(const CaseContext& ctx) {
 }  // namespace
 
 void add_robustness_cases(std::vector<Case>& r) {
-  auto add = [&](const char* suite, std::string name, std::string doc, std::function<void(const CaseContext&)> f) {
-    r.push_back({suite, std::move(name), std::move(doc), std::move(f)});
-  };
-  add("robustness", "bootstrap_split",
+  const CaseAdder add{r, "robustness"};
+  add("bootstrap_split",
       "a channel's fd comes with the first id byte and the other 7 bytes in a second write; the runner answers Load",
       robustness_bootstrap_split);
-  add("robustness", "malformed_frame", "a frame with a readable id and a bad variant tag does not stop the runner",
+  add("malformed_frame", "a frame with a readable id and a bad variant tag does not stop the runner",
       robustness_malformed_frame);
-  add("robustness", "oversized_frame",
+  add("oversized_frame",
       "a frame header claiming 2^63 bytes: the runner does not crash (it may exit) and exits without a signal",
       robustness_oversized_frame);
-  add("robustness", "unknown_variant_tags", "requests with unknown variant tags do not stop the runner",
+  add("unknown_variant_tags", "requests with unknown variant tags do not stop the runner",
       robustness_unknown_variant_tags);
-  add("robustness", "invalid_utf8", "a String that is not valid UTF-8 does not stop the runner",
+  add("invalid_utf8", "a String that is not valid UTF-8 does not stop the runner",
       robustness_invalid_utf8);
-  add("robustness", "huge_lengths", "strings, maps and tensor storage declaring 2^62+ lengths do not stop the runner",
+  add("huge_lengths", "strings, maps and tensor storage declaring 2^62+ lengths do not stop the runner",
       robustness_huge_lengths);
-  add("robustness", "unknown_seal_handle", "InferWithHandle for a handle never sealed gets an Error reply",
+  add("unknown_seal_handle", "InferWithHandle for a handle never sealed gets an Error reply",
       robustness_unknown_seal_handle);
-  add("robustness", "no_leak",
+  add("no_leak",
       "72 rounds of Load, Seal, Infer, a bad 1 MiB frame and an unknown handle leave no fd open and RSS flat",
       robustness_no_leak);
-  add("robustness", "core_vanishes", "the core closing the channels mid-request: the runner exits without a signal",
+  add("core_vanishes", "the core dying mid-request: the runner exits without a signal",
       robustness_core_vanishes);
 }
 

@@ -5,6 +5,30 @@
 # test command needs nothing but this repository.
 set(CARTON_REFERENCE_DIR "" CACHE PATH
     "Directory holding carton-0.0.1/ and carton-2023-09/ with carton's ref-core and carton-runner-noop (opt-in real-core tests)")
+# ref-core RUNNER <args> (smoke when none) for the example runner carton-runner-<runner>,
+# if it is built, at the revision ${_version} of ${_dir}.
+function(_carton_reference_core_test runner what fixture pass_regex)
+  if(NOT TARGET carton-runner-${runner})
+    return()
+  endif()
+  set(_args ${ARGN})
+  if(NOT _args)
+    set(_args smoke)
+  endif()
+  set(_name reference_core_${_version}_${runner}_${what})
+  add_test(NAME ${_name} COMMAND ${_dir}/ref-core $<TARGET_FILE:carton-runner-${runner}> ${_args})
+  set_tests_properties(${_name} PROPERTIES
+    LABELS "conformance;reference"
+    ENVIRONMENT "CARTON_CORE_REVISION=${_version};REF_CORE_QUIET_LOGS=1"
+    PASS_REGULAR_EXPRESSION "${pass_regex}")
+  if(fixture)
+    set_tests_properties(${_name} PROPERTIES FIXTURES_REQUIRED ${fixture})
+  endif()
+  if(runner STREQUAL "torchscript")
+    set_property(TEST ${_name} APPEND PROPERTY LABELS torch)
+  endif()
+endfunction()
+
 if(CARTON_REFERENCE_DIR)
   set(_versions 0.0.1 2023-09)
   foreach(_version IN LISTS _versions)
@@ -16,43 +40,17 @@ if(CARTON_REFERENCE_DIR)
     endforeach()
     # The real core drives each example runner; a runner built on this SDK is told the
     # revision through CARTON_CORE_REVISION (carton itself cannot signal it). The noop
-    # runner echoes, so it takes ref-core's whole smoke run; the file runner answers with
-    # its model, so it loads one through the real core's filesystem server and infers.
-    set(_ref_env "CARTON_CORE_REVISION=${_version};REF_CORE_QUIET_LOGS=1")
-    if(TARGET carton-runner-noop)
-      add_test(NAME reference_core_${_version}_noop_smoke
-        COMMAND ${_dir}/ref-core $<TARGET_FILE:carton-runner-noop> smoke)
-      set_tests_properties(reference_core_${_version}_noop_smoke PROPERTIES
-        LABELS "conformance;reference" ENVIRONMENT "${_ref_env}"
-        PASS_REGULAR_EXPRESSION "smoke: [0-9]+ passed, 0 failed")
-    endif()
-    if(TARGET carton-runner-file)
-      add_test(NAME reference_core_${_version}_file_load_infer
-        COMMAND ${_dir}/ref-core $<TARGET_FILE:carton-runner-file> load-infer
-                --dir ${CMAKE_CURRENT_SOURCE_DIR}/conformance/file_model
-                --input ${CMAKE_CURRENT_SOURCE_DIR}/conformance/doubler_input.json)
-      set_tests_properties(reference_core_${_version}_file_load_infer PROPERTIES
-        LABELS "conformance;reference" ENVIRONMENT "${_ref_env}"
-        PASS_REGULAR_EXPRESSION "OUTPUT .*\"model\".*\"conformance model\"")
-    endif()
-    if(TARGET carton-runner-torchscript)
-      add_test(NAME reference_core_${_version}_torchscript_smoke
-        COMMAND ${_dir}/ref-core $<TARGET_FILE:carton-runner-torchscript> smoke)
-      set_tests_properties(reference_core_${_version}_torchscript_smoke PROPERTIES
-        LABELS "conformance;reference;torch"
-        ENVIRONMENT "${_ref_env}"
-        PASS_REGULAR_EXPRESSION "smoke: [0-9]+ passed, 0 failed")
-      # A real model through the real core: make_models.py's doubler (fixture torch_models).
-      add_test(NAME reference_core_${_version}_torchscript_load_infer
-        COMMAND ${_dir}/ref-core $<TARGET_FILE:carton-runner-torchscript> load-infer
-                --dir ${CMAKE_CURRENT_BINARY_DIR}/torch_models/doubler
-                --input ${CMAKE_CURRENT_SOURCE_DIR}/conformance/doubler_input.json)
-      set_tests_properties(reference_core_${_version}_torchscript_load_infer PROPERTIES
-        LABELS "conformance;reference;torch"
-        FIXTURES_REQUIRED torch_models
-        ENVIRONMENT "${_ref_env}"
-        PASS_REGULAR_EXPRESSION "OUTPUT .*\"x\".*2(\\.0)?, *-6(\\.0)?, *1(\\.0)?")
-    endif()
+    # runner takes ref-core's whole smoke run (which expects an echo runner); the file and
+    # TorchScript runners load a model through the real core's filesystem server and
+    # infer.
+    set(_file_model ${CMAKE_CURRENT_SOURCE_DIR}/conformance/file_model)
+    set(_input ${CMAKE_CURRENT_SOURCE_DIR}/conformance/doubler_input.json)
+    _carton_reference_core_test(noop smoke "" "smoke: [0-9]+ passed, 0 failed")
+    _carton_reference_core_test(file load_infer "" "OUTPUT .*\"model\".*\"conformance model\""
+      load-infer --dir ${_file_model} --input ${_input})
+    # make_models.py's doubler, made by the torch_models fixture.
+    _carton_reference_core_test(torchscript load_infer torch_models "OUTPUT .*\"x\".*2(\\.0)?, *-6(\\.0)?, *1(\\.0)?"
+      load-infer --dir ${CMAKE_CURRENT_BINARY_DIR}/torch_models/doubler --input ${_input})
     # carton's own noop runner passes the suite at its own version...
     add_test(NAME reference_rust_noop_${_version}_suite
       COMMAND $<TARGET_FILE:carton-conformance> --runner ${_dir}/carton-runner-noop
