@@ -208,6 +208,16 @@ class CartonConformanceTest(unittest.TestCase):
         self.assertIn("cannot find libmodel.so", l)
         self.assertIn("before connecting to the bootstrap socket", l)
 
+    def test_runner_sees_what_carton_shows(self):
+        # probe_runner.py prints what it observed and exits 3; the line shows in the failure.
+        # carton's real core gives the same line (checked with ref-core, see docs/conformance.md).
+        probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe_runner.py")
+        rc, out, err = run("--runner", probe, "--case", "protocol/load")
+        self.assertEqual(rc, 1, out + err)
+        l = line_for(out, "FAIL", "protocol/load")
+        self.assertIsNotNone(l, out)
+        self.assertIn("probe: bootstrap=open channels=nonblocking cuda='' dir=.tmpXXXXXX", l)
+
 
 if __name__ == "__main__":
     unittest.main()
