@@ -24,6 +24,7 @@
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/frame_channel.hpp"
 #include "carton/wire/messages.hpp"
+#include "core_bootstrap.hpp"
 #include "runner_process.hpp"
 
 namespace carton::mock {
@@ -35,68 +36,6 @@ using runtime::UniqueFd;
 constexpr std::chrono::milliseconds kBootstrapTimeout{10000};
 // How long the destructor waits for the runner to exit once dropped, before SIGKILL.
 constexpr std::chrono::milliseconds kExitWait{5000};
-
-// As carton's OwnedComms (tempfile::tempdir()): a fresh `.tmpXXXXXX` under $TMPDIR,
-// mode 0777 & ~umask, holding the socket `bootstrap`.
-std::string make_temp_dir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / ".tmpXXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::chmod(tmpl.c_str(), 0777 & ~mask);
-  return tmpl;
-}
-
-// Sends a channel the way a slow or fragmenting core might: the fd with the first id
-// byte, the other seven bytes in a second write.
-void send_channel_split(int sock, std::uint64_t id, int fd) {
-  std::uint8_t bytes[8];
-  std::memcpy(bytes, &id, 8);
-  iovec iov{bytes, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = CMSG_SPACE(sizeof(int));
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) throw std::runtime_error("bootstrap sendmsg failed");
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the runner see them apart
-  if (send(sock, bytes + 1, 7, MSG_NOSIGNAL) != 7) throw std::runtime_error("bootstrap send failed");
-}
-
-// carton's socketpairs are non-blocking, and O_NONBLOCK belongs to the open file, so
-// the runner receives its end non-blocking.
-std::pair<UniqueFd, UniqueFd> carton_socketpair() {
-  auto pair = runtime::make_socketpair();
-  for (int fd : {pair.first.get(), pair.second.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  return pair;
-}
-
-// Accepts the runner's bootstrap connection; a runner that exits first is reported at
-// once, with its exit status and stderr, instead of after the whole timeout.
-UniqueFd accept_runner(int listener, RunnerProcess& runner, std::chrono::milliseconds timeout) {
-  constexpr std::chrono::milliseconds kSlice{50};  // how often the runner's exit is checked
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    try {
-      return runtime::accept_unix(listener, kSlice);
-    } catch (const runtime::BootstrapError&) {
-      if (auto status = runner.poll_exit()) {
-        throw std::runtime_error("the runner " + runner.describe_exit(*status) +
-                                 " before connecting to the bootstrap socket");
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        throw std::runtime_error("the runner did not connect to the bootstrap socket within " +
-                                 std::to_string(timeout.count()) + " ms");
-      }
-    }
-  }
-}
 
 std::map<std::string, std::string> runner_environment(const MockCoreOptions& o) {
   std::map<std::string, std::string> env;
@@ -232,7 +171,7 @@ struct MockCore::Impl {
 MockCore::MockCore(MockCoreOptions options) : impl_(std::make_unique<Impl>()), typed_(*this) {
   auto& m = *impl_;
   m.options = std::move(options);
-  m.temp_dir = make_temp_dir();
+  m.temp_dir = make_bootstrap_dir();
   const std::string uds = m.temp_dir + "/bootstrap";
   m.listener = runtime::listen_unix(uds);
   std::vector<std::string> args = {"--uds-path", uds};
