@@ -46,17 +46,15 @@ struct RunnerProcess::Impl {
 
   void drain_loop() {
     char buf[4096];
-    for (;;) {
+    // Until every writer is gone, or the owner stops it (a child of the runner may keep
+    // the pipe, and write to it, long after the runner is reaped).
+    while (!stop) {
       pollfd p{stderr_read.get(), POLLIN, 0};
       const int r = ::poll(&p, 1, kDrainPollMs);
-      if (r < 0 && errno == EINTR) continue;
-      if (r == 0) {
-        if (stop) return;
-        continue;
-      }
+      if (r <= 0) continue;
       const ssize_t n = ::read(stderr_read.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // every writer (the runner and its children) is gone
+      if (n <= 0) return;
       (void)!::write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
       std::lock_guard<std::mutex> lock(mu);
       tail.append(buf, static_cast<std::size_t>(n));
