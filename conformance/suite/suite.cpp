@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "carton/mock/mock_core.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
 #include "suite/process_usage.hpp"
 
@@ -35,10 +36,10 @@ constexpr std::chrono::milliseconds kExitTimeout{5000};
 
 // ---- helpers -------------------------------------------------------------------------
 
-bool is_streaming_revision(wire::CoreRevision r) { return r == wire::CoreRevision::Carton0_0_1; }
-
 void skip_unless_streaming(const CaseContext& ctx) {
-  if (!is_streaming_revision(ctx.revision)) throw Skip("core 2023-09 has no streaming requests");
+  if (!wire::supports_streaming(ctx.revision)) {
+    throw Skip("core " + std::string(wire::core_revision_name(ctx.revision)) + " has no streaming requests");
+  }
 }
 
 mock::MockCoreOptions options_for(const CaseContext& ctx) {
@@ -47,7 +48,7 @@ mock::MockCoreOptions options_for(const CaseContext& ctx) {
   o.revision = ctx.revision;
   o.call_timeout = ctx.timeout;
   // The SDK runtime picks its revision from this variable, as a runner's launcher would.
-  o.environment["CARTON_CORE_REVISION"] = ctx.revision == wire::CoreRevision::Carton2023_09 ? "2023-09" : "0.0.1";
+  o.environment["CARTON_CORE_REVISION"] = std::string(wire::core_revision_name(ctx.revision));
   return o;
 }
 

@@ -6,6 +6,7 @@
 
 #include "carton/conformance/roundtrip.hpp"
 #include "carton/conformance/vector_index.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
 #include "test_support.hpp"
 
@@ -59,7 +60,7 @@ std::vector<std::uint8_t> nested_tensor_bytes(std::size_t depth) {
 
 BOOST_AUTO_TEST_CASE(every_vector_truncated_at_every_offset_fails_cleanly) {
   for (const std::string version : {"0.0.1", "2023-09"}) {
-    const auto rev = *conformance::parse_revision(version);
+    const auto rev = *wire::parse_core_revision(version);
     for (const auto& e : conformance::read_vector_index(test::vectors_dir(version))) {
       const std::string type = conformance::vector_type(e);
       if (type.empty()) continue;

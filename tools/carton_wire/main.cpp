@@ -22,6 +22,7 @@
 #include "carton/conformance/cli_status.hpp"
 #include "carton/conformance/roundtrip.hpp"
 #include "carton/conformance/vector_index.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/decode_error.hpp"
 
 #ifndef CARTON_SDK_VERSION
@@ -54,8 +55,8 @@ void require_type(const std::string& type) {
 }
 
 CoreRevision require_revision(const std::string& text) {
-  auto rev = cf::parse_revision(text);
-  if (!rev) throw UsageError("unknown --revision '" + text + "'; valid revisions: 0.0.1, 2023-09");
+  auto rev = carton::wire::parse_core_revision(text);
+  if (!rev) throw UsageError("unknown --revision '" + text + "'; valid revisions: " + carton::wire::core_revision_names());
   return *rev;
 }
 
@@ -112,7 +113,7 @@ int run_roundtrip(const PayloadOptions& o) {
     return cf::kExitFailed;
   }
   std::cout << "OK " << o.file << ": " << payload.size() << " bytes decode and re-encode identically as " << o.type
-            << " (" << cf::revision_name(rev) << ")\n";
+            << " (" << carton::wire::core_revision_name(rev) << ")\n";
   return cf::kExitOk;
 }
 
