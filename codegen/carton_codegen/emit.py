@@ -81,11 +81,25 @@ class Emitter:
             body.insert(0, "r.always_some();" if decoding else "w.option(true);")
         if not f.since:
             return body
-        default = f.default or "{}"
+        default = self.default_value(f)
+        if isinstance(f.type, M.Scalar) and f.type.wire in ("f32", "f64"):
+            is_default = f"::carton::wire::bit_equal<{f.type.cpp}>({value}, {default})"
+        else:
+            is_default = f"{value} == {default}"
         otherwise = ([f"}} else {{", f"  {value} = {default};", "}"] if decoding else
-                     [f"}} else if (!({value} == {default})) {{",
+                     [f"}} else if (!({is_default})) {{",
                       f'  w.not_in_revision("a non-default {f.name}");', "}"])
         return [f"if ({side}.revision() >= {self.revision(f.since)}) {{"] + ["  " + s for s in body] + otherwise
+
+    def default_value(self, f: M.Field) -> str:
+        """A C++ expression of the field's own type holding its schema default: what a
+        revision without the field implies. Scalars keep their fbs default; every other
+        type is its value-initialized self (an empty string or option, the first variant)."""
+        if f.default is not None and isinstance(f.type, M.Scalar):
+            return f.default
+        if f.default not in (None, "0") and isinstance(f.type, M.EnumRef):
+            return f"static_cast<{self.cpp_type(f.type)}>({f.default})"
+        return f"{self.cpp_type(f.type)}{{}}"
 
     # -- views for templates
 
@@ -97,7 +111,7 @@ class Emitter:
                          equal=(f"::carton::wire::bit_equal(a.{f.name}, b.{f.name})"
                                 if isinstance(f.type, M.Scalar) and f.type.wire in ("f32", "f64")
                                 else f"a.{f.name} == b.{f.name}"),
-                         init=(f" = {f.default}" if f.default is not None else "{}"),
+                         init=_initializer(self.default_value(f)),
                          decode=self.field_statements(f, "r"), encode=self.field_statements(f, "w")) for f in r.fields],
             min_size=M.min_wire_size(self.m, M.RecordRef(r.qname)),
             message=r.message, channel=r.channel, direction=r.direction)
@@ -269,6 +283,10 @@ class Emitter:
                 if d.file == stem:
                     return d.namespace
         return ["carton", "wire"]
+
+
+def _initializer(default: str) -> str:
+    return "{}" if default.endswith("{}") else f" = {default}"
 
 
 def _strip(name: str, suffix: str) -> str:

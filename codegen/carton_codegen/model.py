@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Dict, List, Optional, Set, Tuple, Union as TUnion
+from typing import Dict, List, Optional, Set, Union as TUnion
 
-from . import bfbs, service
+from . import bfbs, native, service
 from .source import Locator
 
 
@@ -345,8 +345,8 @@ class _Builder:
         self.check_unions(model)
         self.check_replies(model)
         service.check(model, self.problem)
-        self.mark_native_internal(model)
-        self.check_native(model)
+        native.mark_internal(model)
+        native.check(model, self.problem)
         self.check_bounded(model)
         if self.problems:
             raise ModelError(self.problems)
@@ -414,7 +414,7 @@ class _Builder:
                 default = "true" if f.default_integer else "false"
             elif isinstance(wt, Scalar) and wt.wire in ("f32", "f64"):
                 default = repr(f.default_real)
-            elif isinstance(wt, Scalar):
+            elif isinstance(wt, (Scalar, EnumRef)):
                 default = str(f.default_integer)
             fields.append(Field(name=f.name, type=wt, doc=_doc(f.documentation),
                                 since=self.check_since(fwhere, f.attributes, revisions),
@@ -461,7 +461,8 @@ class _Builder:
             except ValueError:
                 continue  # reported with the record
             if wi in indexed:
-                self.problem(where, f"variants {_short(indexed[wi])} and {_short(m.name)} both have wire index {wi}")
+                self.problem(where, f"variants {_short(indexed[wi])} and {_short(m.name)} both have wire index {wi}; "
+                                    "give each variant its own index")
                 continue
             indexed[wi] = m.name
         if indexed and len(indexed) == len(members):
@@ -502,70 +503,6 @@ class _Builder:
                 self.problem(model.where(r), f"reply '{r.reply}' names no table; name the response table "
                                              f"that answers {r.name}")
 
-    def mark_native_internal(self, model: Model) -> None:
-        reachable_from_native: Set[str] = set()
-        stack = [v for u in model.unions.values() if u.native for v in u.variants]
-        while stack:
-            q = stack.pop()
-            if q in reachable_from_native:
-                continue
-            reachable_from_native.add(q)
-            if q in model.records:
-                for f in model.records[q].fields:
-                    stack.extend(_refs(f.type))
-            elif q in model.unions and not model.unions[q].native:
-                stack.extend(model.unions[q].variants)
-        for q in reachable_from_native:
-            if q in model.records:
-                model.records[q].native_internal = True
-            elif q in model.unions and not model.unions[q].native:
-                model.unions[q].native_internal = True
-
-    def check_native(self, model: Model) -> None:
-        natives = [u for u in model.unions.values() if u.native]
-        if len(natives) > 1:
-            self.problem("schema", "only one union can be `native` (the tensor)")
-        for u in natives:
-            where = model.where(u)
-            seen = set()
-            for v in u.variants:
-                rec = model.records[v]
-                if rec.dtype is None:
-                    self.problem(where, f"member {rec.name} of a native tensor union needs a dtype")
-                    continue
-                if rec.dtype in seen:
-                    self.problem(where, f"dtype '{rec.dtype}' appears twice")
-                seen.add(rec.dtype)
-                if rec.dtype == "nested":
-                    ok = len(rec.fields) == 1 and rec.fields[0].type == Vector(UnionRef(u.qname))
-                    if not ok:
-                        self.problem(where, f"nested member {rec.name} must have one field: [{u.name}]")
-                    continue
-                if len(rec.fields) != 1 or not isinstance(rec.fields[0].type, RecordRef):
-                    self.problem(where, f"member {rec.name} must have one field: its storage table")
-                    continue
-                self.check_storage(model, where, model.records[rec.fields[0].type.name])
-
-    def check_storage(self, model: Model, where: str, storage: Record) -> None:
-        """The runtime's tensor codec speaks exactly this layout; refuse anything else."""
-        shape = [(f.name, type(f.type).__name__, f.always_some) for f in storage.fields]
-        expected = [("data", "UnionRef", True), ("shape", "Vector", False), ("strides", "Option", False)]
-        if shape != expected:
-            self.problem(where, f"storage table {storage.name} must be (data: union (always_some), "
-                                f"shape: [ulong], strides: [ulong] (option)) for the runtime tensor codec")
-            return
-        if storage.fields[1].type != Vector(Scalar("u64", "std::uint64_t", 8)) or \
-                storage.fields[2].type != Option(Vector(Scalar("u64", "std::uint64_t", 8))):
-            self.problem(where, f"{storage.name}.shape and .strides must be [ulong]")
-        inline = model.unions[storage.fields[0].type.name]
-        kinds = []
-        for v in inline.variants:
-            rec = model.records[v]
-            kinds.append([f.type for f in rec.fields])
-        if kinds != [[Bytes()], [Vector(String())]]:
-            self.problem(where, f"union {inline.name} must list numeric storage ([ubyte]) at index 0 "
-                                f"and string storage ([string]) at index 1")
-
     def check_bounded(self, model: Model) -> None:
         """A vector of elements that take no bytes could claim 2^64 elements in 8 bytes."""
         for r in model.records.values():
@@ -573,7 +510,8 @@ class _Builder:
                 t = f.type.inner if isinstance(f.type, Option) else f.type
                 if isinstance(t, Vector) and min_wire_size(model, t.element) == 0:
                     self.problem(model.where(r, f.name),
-                                 "a vector of elements that take no bytes cannot be bounded")
+                                 "a vector of elements that take no bytes cannot be bounded; "
+                                 "give the element a field or drop the vector")
 
 
 def _refs(t: WireType) -> List[str]:

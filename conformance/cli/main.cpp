@@ -112,7 +112,10 @@ struct RunnerOptions {
 int run_runner(const RunnerOptions& o) {
   std::vector<std::pair<std::string, CoreRevision>> revisions;
   if (o.core_version == "all") {
-    for (const auto& info : carton::wire::kCoreRevisions) revisions.emplace_back(info.name, info.revision);
+    // Newest first: the core most runners are written for leads the report.
+    for (auto it = carton::wire::kCoreRevisions.rbegin(); it != carton::wire::kCoreRevisions.rend(); ++it) {
+      revisions.emplace_back(it->name, it->revision);
+    }
   } else {
     const auto rev = carton::wire::parse_core_revision(o.core_version);
     if (!rev) {
