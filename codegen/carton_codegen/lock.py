@@ -78,7 +78,7 @@ def describe(model: M.Model, revision: str) -> Description:
                 f"{i} {f.name}: {'some ' if f.always_some else ''}{_spell(model, f.type)}"
                 for i, f in enumerate(fields)]
             for f in fields:
-                stack.extend(_refs(f.type))
+                stack.extend(M.refs(f.type))
         elif q in model.unions:
             u = model.unions[q]
             if u.name in out:
@@ -91,18 +91,6 @@ def describe(model: M.Model, revision: str) -> Description:
             e = model.enums[q]
             out[e.name] = (f"enum {e.name} {e.underlying.wire}", [f"{v.value} {v.name}" for v in e.values])
     return out
-
-
-def _refs(t: M.WireType) -> List[str]:
-    if isinstance(t, (M.RecordRef, M.UnionRef, M.EnumRef)):
-        return [t.name]
-    if isinstance(t, M.Vector):
-        return _refs(t.element)
-    if isinstance(t, M.Option):
-        return _refs(t.inner)
-    if isinstance(t, M.Map):
-        return _refs(t.key) + _refs(t.value)
-    return []
 
 
 # ------------------------------------------------------------------------------ the file

@@ -514,15 +514,16 @@ class _Builder:
                                  "give the element a field or drop the vector")
 
 
-def _refs(t: WireType) -> List[str]:
-    if isinstance(t, (RecordRef, UnionRef)):
+def refs(t: WireType) -> List[str]:
+    """Every declaration (record, union, enum) a value of this type contains."""
+    if isinstance(t, (RecordRef, UnionRef, EnumRef)):
         return [t.name]
     if isinstance(t, (Vector,)):
-        return _refs(t.element)
+        return refs(t.element)
     if isinstance(t, Option):
-        return _refs(t.inner)
+        return refs(t.inner)
     if isinstance(t, Map):
-        return _refs(t.key) + _refs(t.value)
+        return refs(t.key) + refs(t.value)
     return []
 
 

@@ -24,7 +24,7 @@ def mark_internal(model: "M.Model") -> None:
         reachable_from_native.add(q)
         if q in model.records:
             for f in model.records[q].fields:
-                stack.extend(M._refs(f.type))
+                stack.extend(M.refs(f.type))
         elif q in model.unions and not model.unions[q].native:
             stack.extend(model.unions[q].variants)
     for q in reachable_from_native:
