@@ -101,7 +101,7 @@ int run_decoder(const std::string& dir) {
 
 struct RunnerOptions {
   std::string runner;
-  std::string core_version = "0.0.1";
+  std::string core_version = std::string(carton::wire::core_revision_name(carton::wire::kDefaultCoreRevision));
   std::string suites = "protocol,robustness";
   std::string case_glob;
   std::string json_file;

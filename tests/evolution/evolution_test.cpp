@@ -1,5 +1,6 @@
 // The runner and checks of the protocol evolution test (evolve.py builds this against a
-// schema that adds core revision 0.0.2: request Health -> HealthResponse{status} and an
+// schema that adds core revision EVOLVED_REVISION, "0.0.2": request Health ->
+// HealthResponse{status} at wire indices HEALTH_INDEX / HEALTH_RESPONSE_INDEX and an
 // optional LoadRequest.model_name). One runner handler serves the old and the new core.
 //
 // Usage: evolution_test SOURCE_DIR   (for conformance/vectors); exit 0 when all pass.
@@ -16,6 +17,17 @@
 #include "carton/wire/core_revision.hpp"
 #include "carton/wire/decode_error.hpp"
 #include "carton/wire/messages.hpp"
+
+// The example's names, with EVOLVED_SUFFIX when the schema already has them.
+#define CARTON_CAT_(a, b, c) a##b##c
+#define CARTON_CAT(a, b, c) CARTON_CAT_(a, b, c)
+#define HealthRequest CARTON_CAT(Health, EVOLVED_SUFFIX, Request)
+#define HealthResponse CARTON_CAT(Health, EVOLVED_SUFFIX, Response)
+#define HealthResponder CARTON_CAT(Health, EVOLVED_SUFFIX, Responder)
+#define on_health CARTON_CAT(on_health, EVOLVED_SUFFIX, )
+#define model_name CARTON_CAT(model_name, EVOLVED_SUFFIX, )
+#define CARTON_STR_(x) #x
+#define CARTON_STR(x) CARTON_STR_(x)
 
 namespace wire = carton::wire;
 namespace cf = carton::conformance;
@@ -35,6 +47,8 @@ wire::CoreRevision rev(const char* name) {
   if (!r) throw std::runtime_error(std::string("the regenerated schema has no revision ") + name);
   return *r;
 }
+
+wire::CoreRevision evolved() { return rev(EVOLVED_REVISION); }
 
 // The released revisions' captured vectors still decode and re-encode byte for byte.
 void released_vectors_round_trip(const std::string& source) {
@@ -64,6 +78,12 @@ std::string hex(const Bytes& b) {
   return out;
 }
 
+// A u32 tag as it is on the wire (little-endian), in hex.
+std::string tag_hex(std::uint32_t v) { return hex({Bytes::value_type(v), Bytes::value_type(v >> 8),
+                                                  Bytes::value_type(v >> 16), Bytes::value_type(v >> 24)}); }
+
+const std::string kEvolvedName = EVOLVED_REVISION;
+
 Bytes encode(const wire::RPCRequest& r, wire::CoreRevision v) { return wire::encode_message(r, v).flatten(); }
 
 template <class M>
@@ -84,44 +104,50 @@ std::string error_of(Fn&& fn) {
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 void new_revision_encodes_the_new_variant_and_field() {
-  const auto v2 = rev("0.0.2");
+  const auto v2 = evolved();
   const Bytes health = encode({wire::RpcId{9}, wire::HealthRequest{}}, v2);
-  check(hex(health) == "0900000000000000" "05000000", "0.0.2 encodes Health as variant 5", hex(health));
+  check(hex(health) == "0900000000000000" + tag_hex(HEALTH_INDEX), kEvolvedName + " encodes Health as its variant",
+        hex(health));
 
   wire::LoadRequest load;
   load.model_name = "m";
   const Bytes with_name = encode({wire::RpcId{1}, load}, v2);
   check(hex(with_name).size() > 20 && hex(with_name).substr(hex(with_name).size() - 20) == "01" "0100000000000000" "6d",
-        "0.0.2 encodes LoadRequest.model_name last, as Some(\"m\")", hex(with_name));
+        kEvolvedName + " encodes LoadRequest.model_name last, as Some(\"m\")", hex(with_name));
   check(decode<wire::RPCRequest>(with_name, v2) == wire::RPCRequest{wire::RpcId{1}, load}, "and decodes it back");
 
-  // Without a model name, 0.0.2's LoadRequest is 0.0.1's plus the None byte.
+  // Without a model name, the new LoadRequest is the previous revision's plus the None byte.
   load.model_name.reset();
-  Bytes old = encode({wire::RpcId{1}, load}, rev("0.0.1"));
+  const auto& previous = wire::kCoreRevisions[wire::kCoreRevisions.size() - 2];
+  Bytes old = encode({wire::RpcId{1}, load}, previous.revision);
   old.push_back(0);
-  check(encode({wire::RpcId{1}, load}, v2) == old, "0.0.2 = 0.0.1 + None when model_name is absent");
-  check(wire::core_revision_names() == "2023-09, 0.0.1, 0.0.2", "the revision list comes from the schema",
-        wire::core_revision_names());
-  check(wire::supports_streaming(v2), "0.0.2 keeps streaming");
+  check(encode({wire::RpcId{1}, load}, v2) == old,
+        kEvolvedName + " = " + std::string(previous.name) + " + None when model_name is absent");
+  const std::string names = wire::core_revision_names();
+  check(wire::kCoreRevisions.back().revision == v2 && names.rfind(", " + kEvolvedName) == names.size() -
+                                                          kEvolvedName.size() - 2,
+        "the revision list comes from the schema, newest last", names);
+  check(wire::supports_streaming(v2), kEvolvedName + " keeps streaming");
 }
 
 void old_revisions_refuse_them_by_name() {
-  for (const char* name : {"0.0.1", "2023-09"}) {
-    const auto old = rev(name);
-    const std::string n = name;
+  for (const auto& info : wire::kCoreRevisions) {
+    if (info.revision == evolved()) continue;
+    const auto old = info.revision;
+    const std::string n(info.name);
     const std::string enc = error_of([&] { encode({wire::RpcId{1}, wire::HealthRequest{}}, old); });
-    check(contains(enc, "HealthRequest") && contains(enc, "core revision " + n), n + " refuses to encode Health",
+    check(contains(enc, CARTON_STR(HealthRequest)) && contains(enc, "core revision " + n), n + " refuses to encode Health",
           enc);
 
     wire::LoadRequest load;
     load.model_name = "m";
     const std::string field = error_of([&] { encode({wire::RpcId{1}, load}, old); });
-    check(contains(field, "model_name") && contains(field, "core revision " + n),
+    check(contains(field, CARTON_STR(model_name)) && contains(field, "core revision " + n),
           n + " refuses to encode LoadRequest.model_name", field);
 
-    const Bytes health = encode({wire::RpcId{9}, wire::HealthRequest{}}, rev("0.0.2"));
+    const Bytes health = encode({wire::RpcId{9}, wire::HealthRequest{}}, evolved());
     const std::string dec = error_of([&] { decode<wire::RPCRequest>(health, old); });
-    check(contains(dec, "HealthRequest") && contains(dec, "core revision " + n), n + " refuses to decode Health", dec);
+    check(contains(dec, CARTON_STR(HealthRequest)) && contains(dec, "core revision " + n), n + " refuses to decode Health", dec);
   }
 }
 
@@ -169,14 +195,15 @@ void one_runner_serves_both_cores(const std::string& source) {
         "the runner loads for the 0.0.1 core", hex(answer));
 
   // The new core: Load with a model name, then Health.
-  const auto v2 = rev("0.0.2");
+  const auto v2 = evolved();
   auto load = std::get<wire::LoadRequest>(decode<wire::RPCRequest>(old_load, rev("0.0.1")).data);
   load.model_name = "resnet";
   serve(runner, encode({wire::RpcId{2}, load}, v2), v2);
-  check(runner.last_model_name == "resnet", "the runner reads model_name from the 0.0.2 core", runner.last_model_name);
+  check(runner.last_model_name == "resnet", "the runner reads model_name from the " + kEvolvedName + " core",
+        runner.last_model_name);
   const Bytes health = serve(runner, encode({wire::RpcId{3}, wire::HealthRequest{}}, v2), v2);
-  check(hex(health) == "0300000000000000" "01" "07000000" "0200000000000000" "6f6b",
-        "the runner answers Health{\"ok\"} to the 0.0.2 core", hex(health));
+  check(hex(health) == "0300000000000000" "01" + tag_hex(HEALTH_RESPONSE_INDEX) + "0200000000000000" "6f6b",
+        "the runner answers Health{\"ok\"} to the " + kEvolvedName + " core", hex(health));
 }
 
 }  // namespace
