@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "carton/wire/messages.hpp"
+#include "carton/wire/revisions.hpp"
 
 namespace {
 
@@ -24,7 +25,7 @@ using namespace carton;
 constexpr std::size_t k64MiB = std::size_t{64} << 20;
 constexpr std::size_t kSmallTensors = 1000;
 constexpr std::size_t kSmallElements = 16;  // float32 [16]: 64 bytes of storage each
-constexpr auto kRevision = wire::CoreRevision::Carton0_0_1;
+constexpr auto kRevision = wire::kDefaultCoreRevision;
 
 struct Fixture {
   wire::RPCRequest request;

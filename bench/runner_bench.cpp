@@ -42,6 +42,7 @@
 #include "carton/runtime/frame_header.hpp"
 #include "carton/runtime/frame_reader.hpp"
 #include "carton/wire/messages.hpp"
+#include "carton/wire/revisions.hpp"
 #include "process_stats.hpp"
 
 #ifndef CARTON_NOOP_RUNNER
@@ -56,7 +57,7 @@ using namespace carton;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMiB = std::size_t{1} << 20;
-constexpr auto kRevision = wire::CoreRevision::Carton0_0_1;
+constexpr auto kRevision = wire::kDefaultCoreRevision;
 constexpr int kSmallIterations = 10000;
 constexpr int kSmallWarmup = 500;
 

@@ -53,6 +53,7 @@
 
 #include "carton/mock/mock_core.hpp"
 #include "carton/wire/messages.hpp"
+#include "carton/wire/revisions.hpp"
 #include "loaded_model.hpp"
 #include "process_stats.hpp"
 
@@ -111,7 +112,7 @@ enum class Alignment { kAligned, kMisaligned };
 // offset decides the alignment. It follows from the request's layout: with carton's
 // encoding, the input's name length moves it.
 std::size_t storage_offset(const wire::InferWithTensorsRequest& r) {
-  const wire::Encoded e = wire::encode_message(wire::RPCRequest{{0}, r}, wire::CoreRevision::Carton0_0_1);
+  const wire::Encoded e = wire::encode_message(wire::RPCRequest{{0}, r}, wire::kDefaultCoreRevision);
   return e.segments.empty() ? 0 : e.segments.front().at;
 }
 

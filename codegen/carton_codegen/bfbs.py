@@ -88,6 +88,7 @@ class Enum:
 class Schema:
     objects: List[Object]
     enums: List[Enum]
+    root: str = ""  # the entry file's directory; declaration files are relative to it
 
 
 class _Tab:
@@ -186,4 +187,6 @@ def compile_schema(fbs_path: str, flatc: str = "flatc") -> Schema:
             raise FlatcError((proc.stderr or proc.stdout).strip())
         name = os.path.splitext(os.path.basename(fbs_path))[0] + ".bfbs"
         with open(os.path.join(out, name), "rb") as f:
-            return read_bfbs(f.read())
+            schema = read_bfbs(f.read())
+        schema.root = os.path.dirname(os.path.abspath(fbs_path))
+        return schema

@@ -8,15 +8,18 @@ import os
 import sys
 from typing import Dict, List, Optional
 
-from . import bfbs, emit, model
+from . import bfbs, emit, lock, model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
+def load(schema: str, flatc: str) -> model.Model:
+    return model.build_model(bfbs.compile_schema(schema, flatc))
+
+
 def generate(schema: str, flatc: str) -> Dict[str, str]:
-    parsed = bfbs.compile_schema(schema, flatc)
-    return emit.Emitter(model.build_model(parsed)).render()
+    return emit.Emitter(load(schema, flatc)).render()
 
 
 def existing_files(out_dir: str) -> Dict[str, str]:
@@ -62,9 +65,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--flatc", default=os.environ.get("FLATC", "flatc"), help="the flatc to run (default: flatc)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 with a diff if the output directory is not current")
+    p.add_argument("--lock", help="the released revisions' frozen wire (default: wire.lock beside the schema)")
+    p.add_argument("--release", metavar="REVISION",
+                   help="record REVISION's wire in the lock (it can no longer change), then generate")
     args = p.parse_args(argv)
+    lock_path = args.lock or lock.default_path(args.schema)
     try:
-        files = generate(args.schema, args.flatc)
+        m = load(args.schema, args.flatc)
+        locked = lock.read(lock_path)
+        if args.release:
+            locked = lock.release(m, locked, args.release)
+        problems = lock.check(m, locked)
+        files = emit.Emitter(m).render()
     except bfbs.FlatcError as e:
         print(f"carton-codegen: flatc rejected the schema:\n{e}", file=sys.stderr)
         return 2
@@ -73,13 +85,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         for prob in e.problems:
             print(f"  {prob}", file=sys.stderr)
         return 2
+    except lock.LockError as e:
+        print(f"carton-codegen: {e}", file=sys.stderr)
+        return 2
+    if problems:
+        print(f"carton-codegen: the schema changes the bytes of a released revision ({lock_path}):", file=sys.stderr)
+        for prob in problems:
+            print(f"  {prob}", file=sys.stderr)
+        return 2
+    if args.release:
+        with open(lock_path, "w", encoding="utf-8") as f:
+            f.write(lock.render(locked))
+        print(f"carton-codegen: released {args.release}; {lock_path} now freezes {', '.join(locked)}")
     if args.check:
         diff = check(files, args.out)
         if diff:
             sys.stdout.writelines(diff)
             print(f"carton-codegen: {args.out} is stale; run codegen/carton-codegen to regenerate", file=sys.stderr)
             return 1
-        print(f"carton-codegen: {args.out} is current ({len(files)} files)")
+        print(f"carton-codegen: {args.out} is current ({len(files)} files; released: {', '.join(locked) or 'none'})")
         return 0
     write(files, args.out)
     print(f"carton-codegen: wrote {len(files)} files to {args.out}")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Dict, List, Optional, Set, Tuple, Union as TUnion
+from typing import Dict, List, Optional, Set, Union as TUnion
 
-from . import bfbs
+from . import bfbs, native, service
+from .source import Locator
 
 
 class ModelError(Exception):
@@ -132,6 +133,7 @@ class Record:
     streaming: bool = False
     dtype: Optional[str] = None
     native_internal: bool = False  # only reachable through a native union; not emitted
+    source: str = ""  # the declaration file as flatc records it (for error locations)
 
 
 @dataclasses.dataclass
@@ -145,6 +147,7 @@ class Union:
     file: str
     native: Optional[str] = None
     native_internal: bool = False
+    source: str = ""
 
 
 @dataclasses.dataclass
@@ -164,6 +167,14 @@ class Enum:
     underlying: Scalar
     file: str
     is_revisions: bool = False
+    source: str = ""
+
+
+@dataclasses.dataclass
+class Revision:
+    """One core revision: the enumerator `since` names, and the name users type."""
+    enumerator: str  # "Carton0_0_1"
+    name: str  # "0.0.1"
 
 
 @dataclasses.dataclass
@@ -171,8 +182,26 @@ class Model:
     records: Dict[str, Record]
     unions: Dict[str, Union]
     enums: Dict[str, Enum]
-    revisions: List[str]  # oldest first
+    revisions: List[str]  # enumerator names, oldest first
     files: List[str]  # schema file stems in include order (dependencies first)
+    revision_info: List[Revision] = dataclasses.field(default_factory=list)  # oldest first
+    default_revision: Optional[str] = None  # enumerator a runner speaks unless told otherwise
+    locator: Optional[Locator] = None
+
+    def where(self, decl, field: Optional[str] = None) -> str:
+        """An error location: "rpc.fbs:57: table LoadRequest" or "...: field LoadRequest.fs"."""
+        kind = "union" if isinstance(decl, Union) else "enum" if isinstance(decl, Enum) else \
+            "struct" if decl.is_struct else "table"
+        if self.locator is None:
+            return f"{decl.file}.fbs: " + (f"field {decl.name}.{field}" if field else f"{kind} {decl.name}")
+        return self.locator.where(decl.source, kind, decl.name, field)
+
+    def present(self, since: Optional[str], revision: str) -> bool:
+        """Whether something added by `since` exists in `revision`."""
+        return since is None or self.revisions.index(since) <= self.revisions.index(revision)
+
+    def revision_enum(self) -> Optional["Enum"]:
+        return next((e for e in self.enums.values() if e.is_revisions), None)
 
     def record(self, qname: str) -> Record:
         return self.records[qname]
@@ -202,10 +231,6 @@ def _doc(lines: List[str]) -> List[str]:
     return [l[1:] if l.startswith(" ") else l for l in lines]
 
 
-def _file_name(path: str) -> str:
-    return path.lstrip("/")  # flatc writes declaration files as "//name.fbs"
-
-
 def _file_stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
@@ -214,6 +239,7 @@ class _Builder:
     def __init__(self, schema: bfbs.Schema):
         self.s = schema
         self.problems: List[str] = []
+        self.locator = Locator(schema.root)
 
     def problem(self, where: str, msg: str) -> None:
         self.problems.append(f"{where}: {msg}")
@@ -221,7 +247,7 @@ class _Builder:
     # -- types
 
     def field_type(self, owner: bfbs.Object, f: bfbs.Field) -> Optional[WireType]:
-        where = f"{_file_name(owner.declaration_file)}: field {_short(owner.name)}.{f.name}"
+        where = self.locator.where(owner.declaration_file, "table", _short(owner.name), f.name)
         t = f.type
         wire = f.attributes.get("wire")
         if wire is not None:
@@ -281,7 +307,7 @@ class _Builder:
             self.problem(where, f"map entry table {_short(entry.name)} must have exactly the fields "
                                 f"`key` and `value` (has {', '.join(names) or 'none'})")
             return None
-        ew = f"{_file_name(entry.declaration_file)}: field {_short(entry.name)}"
+        ew = self.locator.where(entry.declaration_file, "table", _short(entry.name), "key")
         key = self.field_type(entry, entry.fields[[f.name for f in entry.fields].index("key")])
         value = self.field_type(entry, entry.fields[[f.name for f in entry.fields].index("value")])
         if key is None or value is None:
@@ -307,17 +333,20 @@ class _Builder:
                     name=_short(e.name), qname=e.name, namespace=_namespace(e.name), doc=_doc(e.documentation),
                     values=[EnumValue(v.name, v.value, _doc(v.documentation)) for v in e.values],
                     underlying=self.scalar(e.underlying_type.base_type), file=_file_stem(e.declaration_file),
-                    is_revisions="revisions" in e.attributes)
+                    is_revisions="revisions" in e.attributes, source=e.declaration_file)
         records: Dict[str, Record] = {}
         for o in self.s.objects:
             r = self.record(o, revisions)
             records[r.qname] = r
-        model = Model(records=records, unions=unions, enums=enums, revisions=revisions, files=self.files())
+        model = Model(records=records, unions=unions, enums=enums, revisions=revisions, files=self.files(),
+                      locator=self.locator)
+        self.revision_names(model)
         self.check_union_fields(model)
         self.check_unions(model)
         self.check_replies(model)
-        self.mark_native_internal(model)
-        self.check_native(model)
+        service.check(model, self.problem)
+        native.mark_internal(model)
+        native.check(model, self.problem)
         self.check_bounded(model)
         if self.problems:
             raise ModelError(self.problems)
@@ -338,6 +367,32 @@ class _Builder:
             return []
         return [v.name for v in sorted(revs[0].values, key=lambda v: v.value)]
 
+    def revision_names(self, model: Model) -> None:
+        """`revisions: "2023-09, 0.0.1"` names the enumerators, in order, as users type them."""
+        e = model.revision_enum()
+        if e is None:
+            return
+        attrs = next(x.attributes for x in self.s.enums if x.name == e.qname)
+        text = attrs.get("revisions", "")
+        # A bare `revisions` (flatc records "0") names each revision by its enumerator.
+        names = [n.strip() for n in text.split(",")] if text.strip() not in ("", "0") else list(model.revisions)
+        if len(names) != len(model.revisions) or len(set(names)) != len(names) or \
+                any(not n or any(c.isspace() for c in n) for n in names):
+            self.problem(model.where(e), f"`revisions: \"{text}\"` must give one distinct name per revision, "
+                                         f"oldest first, separated by commas (the {len(model.revisions)} values are "
+                                         f"{', '.join(model.revisions)})")
+            names = list(model.revisions)
+        model.revision_info = [Revision(enumerator=r, name=n) for r, n in zip(model.revisions, names)]
+        default = attrs.get("default_revision")
+        if default is None:
+            model.default_revision = model.revisions[-1] if model.revisions else None
+            return
+        match = [r.enumerator for r in model.revision_info if default in (r.name, r.enumerator)]
+        if not match:
+            self.problem(model.where(e), f"default_revision: '{default}' is not a core revision "
+                                         f"(known: {', '.join(names)})")
+        model.default_revision = match[0] if match else None
+
     def check_since(self, where: str, attrs: Dict[str, str], revisions: List[str]) -> Optional[str]:
         since = attrs.get("since")
         if since is not None and since not in revisions:
@@ -345,7 +400,7 @@ class _Builder:
         return since
 
     def record(self, o: bfbs.Object, revisions: List[str]) -> Record:
-        where = f"{_file_name(o.declaration_file)}: {'struct' if o.is_struct else 'table'} {_short(o.name)}"
+        where = self.locator.where(o.declaration_file, "struct" if o.is_struct else "table", _short(o.name))
         fields = []
         for f in o.fields:
             if bfbs.UTYPE in (f.type.base_type, f.type.element):
@@ -353,13 +408,13 @@ class _Builder:
             wt = self.field_type(o, f)
             if wt is None:
                 continue
-            fwhere = f"{_file_name(o.declaration_file)}: field {_short(o.name)}.{f.name}"
+            fwhere = self.locator.where(o.declaration_file, "table", _short(o.name), f.name)
             default = None
             if isinstance(wt, Scalar) and wt.wire == "bool":
                 default = "true" if f.default_integer else "false"
             elif isinstance(wt, Scalar) and wt.wire in ("f32", "f64"):
                 default = repr(f.default_real)
-            elif isinstance(wt, Scalar):
+            elif isinstance(wt, (Scalar, EnumRef)):
                 default = str(f.default_integer)
             fields.append(Field(name=f.name, type=wt, doc=_doc(f.documentation),
                                 since=self.check_since(fwhere, f.attributes, revisions),
@@ -379,10 +434,10 @@ class _Builder:
                       wire_index=wire_index, since=self.check_since(where, o.attributes, revisions),
                       message=o.attributes.get("message"), channel=o.attributes.get("channel"),
                       direction=o.attributes.get("direction"), reply=o.attributes.get("reply"),
-                      streaming="streaming" in o.attributes, dtype=dtype)
+                      streaming="streaming" in o.attributes, dtype=dtype, source=o.declaration_file)
 
     def union(self, e: bfbs.Enum) -> Optional[Union]:
-        where = f"{_file_name(e.declaration_file)}: union {_short(e.name)}"
+        where = self.locator.where(e.declaration_file, "union", _short(e.name))
         tag = e.attributes.get("tag")
         width = None
         if tag is not None:
@@ -406,7 +461,8 @@ class _Builder:
             except ValueError:
                 continue  # reported with the record
             if wi in indexed:
-                self.problem(where, f"variants {_short(indexed[wi])} and {_short(m.name)} both have wire index {wi}")
+                self.problem(where, f"variants {_short(indexed[wi])} and {_short(m.name)} both have wire index {wi}; "
+                                    "give each variant its own index")
                 continue
             indexed[wi] = m.name
         if indexed and len(indexed) == len(members):
@@ -417,7 +473,7 @@ class _Builder:
         variants = [indexed[i] for i in sorted(indexed)]
         return Union(name=_short(e.name), qname=e.name, namespace=_namespace(e.name), doc=_doc(e.documentation),
                      variants=variants, tag_width=width, file=_file_stem(e.declaration_file),
-                     native=e.attributes.get("native"))
+                     native=e.attributes.get("native"), source=e.declaration_file)
 
     # -- cross-checks
 
@@ -427,7 +483,7 @@ class _Builder:
                 for u in _unions_in(f.type):
                     union = model.unions.get(u)
                     if union is not None and union.tag_width is None:
-                        self.problem(f"{r.file}.fbs: field {r.name}.{f.name}",
+                        self.problem(model.where(r, f.name),
                                      f"union {union.name} has no wire width for its tag "
                                      f"(declare `tag: \"u32\"` on union {union.name})")
                 if f.always_some and not isinstance(f.type, UnionRef):
@@ -438,77 +494,14 @@ class _Builder:
             for v in u.variants:
                 rec = model.records[v]
                 if rec.is_struct:
-                    self.problem(f"{u.file}.fbs: union {u.name}", f"member {rec.name} must be a table")
+                    self.problem(model.where(u), f"member {rec.name} must be a table")
 
     def check_replies(self, model: Model) -> None:
         names = {r.name: r for r in model.records.values()}
         for r in model.records.values():
             if r.reply and r.reply not in names:
-                self.problem(f"{r.file}.fbs: table {r.name}", f"reply '{r.reply}' names no table")
-
-    def mark_native_internal(self, model: Model) -> None:
-        reachable_from_native: Set[str] = set()
-        stack = [v for u in model.unions.values() if u.native for v in u.variants]
-        while stack:
-            q = stack.pop()
-            if q in reachable_from_native:
-                continue
-            reachable_from_native.add(q)
-            if q in model.records:
-                for f in model.records[q].fields:
-                    stack.extend(_refs(f.type))
-            elif q in model.unions and not model.unions[q].native:
-                stack.extend(model.unions[q].variants)
-        for q in reachable_from_native:
-            if q in model.records:
-                model.records[q].native_internal = True
-            elif q in model.unions and not model.unions[q].native:
-                model.unions[q].native_internal = True
-
-    def check_native(self, model: Model) -> None:
-        natives = [u for u in model.unions.values() if u.native]
-        if len(natives) > 1:
-            self.problem("schema", "only one union can be `native` (the tensor)")
-        for u in natives:
-            where = f"{u.file}.fbs: union {u.name}"
-            seen = set()
-            for v in u.variants:
-                rec = model.records[v]
-                if rec.dtype is None:
-                    self.problem(where, f"member {rec.name} of a native tensor union needs a dtype")
-                    continue
-                if rec.dtype in seen:
-                    self.problem(where, f"dtype '{rec.dtype}' appears twice")
-                seen.add(rec.dtype)
-                if rec.dtype == "nested":
-                    ok = len(rec.fields) == 1 and rec.fields[0].type == Vector(UnionRef(u.qname))
-                    if not ok:
-                        self.problem(where, f"nested member {rec.name} must have one field: [{u.name}]")
-                    continue
-                if len(rec.fields) != 1 or not isinstance(rec.fields[0].type, RecordRef):
-                    self.problem(where, f"member {rec.name} must have one field: its storage table")
-                    continue
-                self.check_storage(model, where, model.records[rec.fields[0].type.name])
-
-    def check_storage(self, model: Model, where: str, storage: Record) -> None:
-        """The runtime's tensor codec speaks exactly this layout; refuse anything else."""
-        shape = [(f.name, type(f.type).__name__, f.always_some) for f in storage.fields]
-        expected = [("data", "UnionRef", True), ("shape", "Vector", False), ("strides", "Option", False)]
-        if shape != expected:
-            self.problem(where, f"storage table {storage.name} must be (data: union (always_some), "
-                                f"shape: [ulong], strides: [ulong] (option)) for the runtime tensor codec")
-            return
-        if storage.fields[1].type != Vector(Scalar("u64", "std::uint64_t", 8)) or \
-                storage.fields[2].type != Option(Vector(Scalar("u64", "std::uint64_t", 8))):
-            self.problem(where, f"{storage.name}.shape and .strides must be [ulong]")
-        inline = model.unions[storage.fields[0].type.name]
-        kinds = []
-        for v in inline.variants:
-            rec = model.records[v]
-            kinds.append([f.type for f in rec.fields])
-        if kinds != [[Bytes()], [Vector(String())]]:
-            self.problem(where, f"union {inline.name} must list numeric storage ([ubyte]) at index 0 "
-                                f"and string storage ([string]) at index 1")
+                self.problem(model.where(r), f"reply '{r.reply}' names no table; name the response table "
+                                             f"that answers {r.name}")
 
     def check_bounded(self, model: Model) -> None:
         """A vector of elements that take no bytes could claim 2^64 elements in 8 bytes."""
@@ -516,19 +509,21 @@ class _Builder:
             for f in r.fields:
                 t = f.type.inner if isinstance(f.type, Option) else f.type
                 if isinstance(t, Vector) and min_wire_size(model, t.element) == 0:
-                    self.problem(f"{r.file}.fbs: field {r.name}.{f.name}",
-                                 "a vector of elements that take no bytes cannot be bounded")
+                    self.problem(model.where(r, f.name),
+                                 "a vector of elements that take no bytes cannot be bounded; "
+                                 "give the element a field or drop the vector")
 
 
-def _refs(t: WireType) -> List[str]:
-    if isinstance(t, (RecordRef, UnionRef)):
+def refs(t: WireType) -> List[str]:
+    """Every declaration (record, union, enum) a value of this type contains."""
+    if isinstance(t, (RecordRef, UnionRef, EnumRef)):
         return [t.name]
     if isinstance(t, (Vector,)):
-        return _refs(t.element)
+        return refs(t.element)
     if isinstance(t, Option):
-        return _refs(t.inner)
+        return refs(t.inner)
     if isinstance(t, Map):
-        return _refs(t.key) + _refs(t.value)
+        return refs(t.key) + refs(t.value)
     return []
 
 

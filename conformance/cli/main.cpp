@@ -26,6 +26,7 @@
 #include "carton/conformance/cli_status.hpp"
 #include "carton/conformance/decoder_cases.hpp"
 #include "carton/conformance/roundtrip.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "report.hpp"
 #include "suite/suite.hpp"
 
@@ -87,7 +88,7 @@ int run_decoder(const std::string& dir) {
 
 struct RunnerOptions {
   std::string runner;
-  std::string core_version = "0.0.1";
+  std::string core_version = std::string(carton::wire::core_revision_name(carton::wire::kDefaultCoreRevision));
   std::string suites = "protocol,robustness";
   std::string case_glob;
   std::string json_file;
@@ -99,11 +100,17 @@ struct RunnerOptions {
 int run_runner(const RunnerOptions& o) {
   std::vector<std::pair<std::string, CoreRevision>> revisions;
   if (o.core_version == "all") {
-    revisions = {{"0.0.1", CoreRevision::Carton0_0_1}, {"2023-09", CoreRevision::Carton2023_09}};
+    // Newest first: the core most runners are written for leads the report.
+    for (auto it = carton::wire::kCoreRevisions.rbegin(); it != carton::wire::kCoreRevisions.rend(); ++it) {
+      revisions.emplace_back(it->name, it->revision);
+    }
   } else {
-    const auto rev = cf::parse_revision(o.core_version);
-    if (!rev) throw UsageError("unknown --core-version '" + o.core_version + "'; valid: 0.0.1, 2023-09, all");
-    revisions = {{cf::revision_name(*rev), *rev}};
+    const auto rev = carton::wire::parse_core_revision(o.core_version);
+    if (!rev) {
+      throw UsageError("unknown --core-version '" + o.core_version +
+                       "'; valid: " + carton::wire::core_revision_names() + ", all");
+    }
+    revisions = {{std::string(carton::wire::core_revision_name(*rev)), *rev}};
   }
   const auto suites = split_commas(o.suites);
   for (const auto& s : suites) {
@@ -174,7 +181,9 @@ int main(int argc, char** argv) {
                                      "Run the decoder cases in DIR (default: the source tree's conformance/cases)")
                           ->expected(0, 1);
   auto* list_opt = app.add_flag("--list", list, "List every runner case with its description");
-  app.add_option("--core-version", o.core_version, "0.0.1, 2023-09 or all (default 0.0.1)");
+  app.add_option("--core-version", o.core_version,
+                 carton::wire::core_revision_names() + " or all (default " +
+                     std::string(carton::wire::core_revision_name(carton::wire::kDefaultCoreRevision)) + ")");
   app.add_option("--suite", o.suites, "Comma-separated suites: protocol, robustness, echo (default protocol,robustness)");
   app.add_option("--case", o.case_glob, "Only cases whose suite/name or name matches this glob");
   app.add_option("--model-dir", o.model_dir,

@@ -8,6 +8,7 @@
 
 #include "carton/conformance/roundtrip.hpp"
 #include "carton/wire/bytes.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/decode_error.hpp"
 
 namespace carton::conformance {
@@ -39,7 +40,7 @@ DecoderCase parse_case(const std::filesystem::path& path) {
       if (key == "type") {
         c.type = value;
       } else if (key == "revision") {
-        auto rev = parse_revision(value);
+        auto rev = wire::parse_core_revision(value);
         if (!rev) throw std::runtime_error(where() + "unknown revision '" + value + "'");
         c.revision = *rev;
       } else if (key == "framed") {

@@ -128,14 +128,4 @@ Bytes unframe(const Bytes& frame) {
   return frame.slice(8, frame.size() - 8);
 }
 
-std::optional<CoreRevision> parse_revision(const std::string& text) {
-  if (text == "0.0.1" || text == "Carton0_0_1") return CoreRevision::Carton0_0_1;
-  if (text == "2023-09" || text == "Carton2023_09") return CoreRevision::Carton2023_09;
-  return std::nullopt;
-}
-
-const char* revision_name(CoreRevision revision) {
-  return revision == CoreRevision::Carton2023_09 ? "2023-09" : "0.0.1";
-}
-
 }  // namespace carton::conformance

@@ -9,22 +9,15 @@
 #include <optional>
 #include <stdexcept>
 
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
 
 namespace carton::conformance::suite {
 
-namespace {
-
-// The revision-specific facts the cases need, in one place (issue 11 generates them).
-bool is_streaming_revision(wire::CoreRevision r) { return r == wire::CoreRevision::Carton0_0_1; }
-const char* revision_env_value(wire::CoreRevision r) {
-  return r == wire::CoreRevision::Carton2023_09 ? "2023-09" : "0.0.1";
-}
-
-}  // namespace
-
 void skip_unless_streaming(const CaseContext& ctx) {
-  if (!is_streaming_revision(ctx.revision)) throw Skip("core 2023-09 has no streaming requests");
+  if (!wire::supports_streaming(ctx.revision)) {
+    throw Skip("core " + std::string(wire::core_revision_name(ctx.revision)) + " has no streaming requests");
+  }
 }
 
 mock::MockCoreOptions options_for(const CaseContext& ctx) {
@@ -33,7 +26,7 @@ mock::MockCoreOptions options_for(const CaseContext& ctx) {
   o.revision = ctx.revision;
   o.call_timeout = ctx.timeout;
   // The SDK runtime picks its revision from this variable, as a runner's launcher would.
-  o.environment["CARTON_CORE_REVISION"] = revision_env_value(ctx.revision);
+  o.environment["CARTON_CORE_REVISION"] = std::string(wire::core_revision_name(ctx.revision));
   return o;
 }
 

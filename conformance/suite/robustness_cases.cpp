@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "carton/wire/messages.hpp"
@@ -98,7 +99,9 @@ void robustness_oversized_frame(const CaseContext& ctx) {
 void robustness_unknown_variant_tags(const CaseContext& ctx) {
   std::vector<Payload> payloads;
   std::uint64_t id = 1000;
-  for (std::uint32_t tag : {5u, 6u, 0x80000000u, 0xffffffffu}) {
+  // The first tags past the last request variant of the schema's newest revision.
+  const auto past = static_cast<std::uint32_t>(std::variant_size_v<wire::RPCRequestData>);
+  for (std::uint32_t tag : {past, past + 1, 0x80000000u, 0xffffffffu}) {
     auto bad = id_bytes(id++);
     put_u32(bad, tag);
     payloads.push_back(std::move(bad));

@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "carton/wire/common_types.hpp"
+#include "carton/wire/revisions.hpp"
 
 namespace carton::conformance::suite {
 
 // How to start the runner for one case.
 struct CaseContext {
   std::string runner_path;
-  wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  wire::CoreRevision revision = wire::kDefaultCoreRevision;
   // Served read-only to every Load. Empty: an empty directory, which a runner may refuse
   // with Error; given: the runner must accept the Load.
   std::string model_dir;

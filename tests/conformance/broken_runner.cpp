@@ -17,6 +17,7 @@
 
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/frame_header.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
 
 #ifndef BROKEN_MODE
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
   }
   if (uds.empty()) return 2;
   const char* env = std::getenv("CARTON_CORE_REVISION");
-  const auto rev = env && std::string(env) == "2023-09" ? wire::CoreRevision::Carton2023_09 : wire::CoreRevision::Carton0_0_1;
+  const auto rev = wire::parse_core_revision(env ? env : "").value_or(wire::kDefaultCoreRevision);
   auto bootstrap = runtime::connect_unix(uds);
   auto channels = runtime::receive_channels(bootstrap.get(), std::chrono::milliseconds(10000));
   const int fd = channels.rpc.get();

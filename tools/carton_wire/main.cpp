@@ -22,6 +22,7 @@
 #include "carton/conformance/cli_status.hpp"
 #include "carton/conformance/roundtrip.hpp"
 #include "carton/conformance/vector_index.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/decode_error.hpp"
 
 #ifndef CARTON_SDK_VERSION
@@ -54,8 +55,8 @@ void require_type(const std::string& type) {
 }
 
 CoreRevision require_revision(const std::string& text) {
-  auto rev = cf::parse_revision(text);
-  if (!rev) throw UsageError("unknown --revision '" + text + "'; valid revisions: 0.0.1, 2023-09");
+  auto rev = carton::wire::parse_core_revision(text);
+  if (!rev) throw UsageError("unknown --revision '" + text + "'; valid revisions: " + carton::wire::core_revision_names());
   return *rev;
 }
 
@@ -75,7 +76,7 @@ Bytes read_input(const std::string& path) {
 struct PayloadOptions {
   std::string type;
   bool frame = false;
-  std::string revision = "0.0.1";
+  std::string revision = std::string(carton::wire::core_revision_name(carton::wire::kDefaultCoreRevision));
   std::string file;
 };
 
@@ -112,7 +113,7 @@ int run_roundtrip(const PayloadOptions& o) {
     return cf::kExitFailed;
   }
   std::cout << "OK " << o.file << ": " << payload.size() << " bytes decode and re-encode identically as " << o.type
-            << " (" << cf::revision_name(rev) << ")\n";
+            << " (" << carton::wire::core_revision_name(rev) << ")\n";
   return cf::kExitOk;
 }
 
@@ -187,7 +188,7 @@ int run_check(const std::string& dir, const std::string& revision) {
 void add_payload_options(CLI::App* cmd, PayloadOptions& o) {
   cmd->add_option("--type,-t", o.type, "Payload type, one of: " + type_list())->required();
   cmd->add_flag("--frame", o.frame, "FILE is a frame: a u64 big-endian length, then the payload");
-  cmd->add_option("--revision,-r", o.revision, "Core revision: 0.0.1 or 2023-09")->capture_default_str();
+  cmd->add_option("--revision,-r", o.revision, "Core revision: " + carton::wire::core_revision_names(" or "))->capture_default_str();
   cmd->add_option("FILE", o.file, "Payload file ('-' for standard input)")->required();
 }
 
@@ -195,7 +196,8 @@ void add_payload_options(CLI::App* cmd, PayloadOptions& o) {
 
 int main(int argc, char** argv) {
   CLI::App app{"carton-wire " CARTON_SDK_VERSION
-               ": decode, round-trip and check carton runner wire payloads (bincode, carton 0.0.1 / 2023-09).",
+               ": decode, round-trip and check carton runner wire payloads (bincode; core revisions " +
+                   carton::wire::core_revision_names() + ").",
                "carton-wire"};
   app.set_version_flag("--version", "carton-wire " CARTON_SDK_VERSION);
   app.require_subcommand(1);
@@ -203,7 +205,7 @@ int main(int argc, char** argv) {
              "\nExit status: 0 ok, 1 the data failed, 2 usage error or unreadable input.");
 
   PayloadOptions dec, rt;
-  std::string check_dir, check_revision = "0.0.1";
+  std::string check_dir, check_revision = std::string(carton::wire::core_revision_name(carton::wire::kDefaultCoreRevision));
 
   CLI::App* decode = app.add_subcommand("decode", "Print a payload as JSON; exit 1 on a decode error");
   add_payload_options(decode, dec);
@@ -214,7 +216,7 @@ int main(int argc, char** argv) {
 
   CLI::App* check = app.add_subcommand(
       "check", "Round-trip every vector in DIR/index.tsv; print PASS/FAIL/SKIP per vector and a summary");
-  check->add_option("--revision,-r", check_revision, "Core revision: 0.0.1 or 2023-09")->capture_default_str();
+  check->add_option("--revision,-r", check_revision, "Core revision: " + carton::wire::core_revision_names(" or "))->capture_default_str();
   check->add_option("DIR", check_dir, "Vector directory holding index.tsv")->required();
 
   try {

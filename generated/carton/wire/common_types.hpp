@@ -33,7 +33,9 @@ enum class ChannelId : std::uint64_t {
 
 /// The carton core revisions this schema describes, oldest first. A field or variant
 /// marked `since` exists from that revision on. Neither peer can detect the other's
-/// revision, so it is chosen when a connection starts.
+/// revision, so it is chosen when a connection starts (--core-revision or
+/// CARTON_CORE_REVISION, by the names in `revisions`). docs/evolving-the-protocol.md
+/// says how to add one.
 enum class CoreRevision : std::uint8_t {
   /// carton's development build of September 2023 (commit d6e05b6), before streaming.
   Carton2023_09 = 0,

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "carton/fs/directory_server.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/fs/multiplexer.hpp"
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/frame_channel.hpp"
@@ -44,15 +45,6 @@ std::map<std::string, std::string> runner_environment(const MockCoreOptions& o) 
   env["CUDA_VISIBLE_DEVICES"] = gpu && gpu->uuid ? *gpu->uuid : "";
   for (const auto& kv : o.environment) env[kv.first] = kv.second;
   return env;
-}
-
-// The one place that knows the revisions' names and which other one a runner may speak
-// (issue 11 generates these).
-const char* revision_label(wire::CoreRevision r) {
-  return r == wire::CoreRevision::Carton2023_09 ? "2023-09" : "0.0.1";
-}
-wire::CoreRevision other_revision(wire::CoreRevision r) {
-  return r == wire::CoreRevision::Carton2023_09 ? wire::CoreRevision::Carton0_0_1 : wire::CoreRevision::Carton2023_09;
 }
 
 }  // namespace
@@ -105,18 +97,21 @@ struct MockCore::Impl {
   // A reply that does not decode in the revision the core plays but does in the other
   // one: the runner was started for the wrong core, which the case names outright.
   void check_revision_mismatch(const wire::Bytes& frame) {
-    const auto other = other_revision(options.revision);
-    try {
-      (void)wire::decode_message<wire::RPCResponse>(frame, other);
-    } catch (const wire::DecodeError&) {
+    for (const auto& other : wire::kCoreRevisions) {
+      if (other.revision == options.revision) continue;
+      try {
+        (void)wire::decode_message<wire::RPCResponse>(frame, other.revision);
+      } catch (const wire::DecodeError&) {
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      if (!revision_mismatch.empty()) return;
+      const std::string want(wire::core_revision_name(options.revision));
+      revision_mismatch = "the runner speaks revision " + std::string(other.name) + "; start it with `--core-revision " +
+                          want + "` or `CARTON_CORE_REVISION=" + want + "`";
+      cv.notify_all();
       return;
     }
-    std::lock_guard<std::mutex> lock(mu);
-    if (!revision_mismatch.empty()) return;
-    const std::string want = revision_label(options.revision);
-    revision_mismatch = std::string("the runner speaks revision ") + revision_label(other) +
-                        "; start it with `--core-revision " + want + "` or `CARTON_CORE_REVISION=" + want + "`";
-    cv.notify_all();
   }
 
   void on_frame(const wire::Bytes& frame) {

@@ -11,6 +11,7 @@
 #include "carton/runtime/boost_log_bridge.hpp"
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/parent_death.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/limits.hpp"
 
 #ifndef CARTON_SDK_VERSION
@@ -20,11 +21,11 @@
 namespace carton::runner {
 namespace {
 
-// The revision comes from --core-revision, else CARTON_CORE_REVISION, else 0.0.1.
+// The revision comes from --core-revision, else CARTON_CORE_REVISION, else the schema's default.
 wire::CoreRevision parse_revision(const std::string& text) {
-  if (text == "0.0.1") return wire::CoreRevision::Carton0_0_1;
-  if (text == "2023-09") return wire::CoreRevision::Carton2023_09;
-  throw CLI::ValidationError("--core-revision", "unknown core revision '" + text + "' (known: 0.0.1, 2023-09)");
+  if (const auto rev = wire::parse_core_revision(text)) return *rev;
+  throw CLI::ValidationError("--core-revision", "unknown core revision '" + text + "' (known: " +
+                                                    wire::core_revision_names() + ")");
 }
 
 }  // namespace
@@ -33,13 +34,16 @@ detail::Startup detail::start(int argc, char** argv, const RunnerInfo& info) {
   CLI::App app{info.name + ": a carton runner (carton-runner-sdk " CARTON_SDK_VERSION ")"};
   std::string uds_path;
   const char* env_revision = std::getenv("CARTON_CORE_REVISION");
-  std::string revision = env_revision && *env_revision ? env_revision : "0.0.1";
+  std::string revision{env_revision && *env_revision ? std::string_view(env_revision)
+                                                     : wire::core_revision_name(wire::kDefaultCoreRevision)};
   Startup out;
   std::uint64_t bootstrap_timeout_ms = 30000;
   app.set_version_flag("--version", info.name + " " + info.version + " (carton-runner-sdk " CARTON_SDK_VERSION ")");
   app.add_option("--uds-path", uds_path, "The core's bootstrap socket (carton passes it)")->required();
   app.add_option("--core-revision", revision,
-                 "The core revision to speak: 0.0.1 or 2023-09 (default: $CARTON_CORE_REVISION or 0.0.1)");
+                 "The core revision to speak: " + wire::core_revision_names(" or ") +
+                     " (default: $CARTON_CORE_REVISION or " +
+                     std::string(wire::core_revision_name(wire::kDefaultCoreRevision)) + ")");
   app.add_option("--max-frame-bytes", out.options.max_frame_bytes, "Largest frame accepted on a channel")
       ->capture_default_str();
   app.add_option("--handler-threads", out.options.handler_threads, "Threads that run request handlers")

@@ -15,6 +15,7 @@
 #include "carton/fs/multiplexer.hpp"
 #include "carton/runtime/frame_channel.hpp"
 #include "carton/runtime/log.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
 
 namespace carton::runner {
@@ -141,7 +142,7 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
   }
   CARTON_LOG(runtime::sdk_logger(), debug)
       << "serving requests on " << options.handler_threads << " handler threads (core revision "
-      << (options.revision == wire::CoreRevision::Carton0_0_1 ? "0.0.1" : "2023-09") << ")";
+      << wire::core_revision_name(options.revision) << ")";
 
   std::thread io_thread([&] { io.run(); });
   const std::string reason = closed.get_future().get();

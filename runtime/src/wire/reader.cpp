@@ -4,6 +4,7 @@
 #include <functional>
 #include <string_view>
 
+#include "carton/wire/core_revision.hpp"
 #include "utf8.hpp"
 
 namespace carton::wire {
@@ -115,7 +116,7 @@ void Reader::bad_enum(const char* enum_name, std::uint64_t value, std::uint64_t 
 
 void Reader::not_in_revision(const char* what, std::uint64_t value) {
   fail(DecodeErrorKind::kNotInRevision, value, 0,
-       std::string(what) + " does not exist in the selected core revision");
+       std::string(what) + " does not exist in core revision " + std::string(core_revision_name(revision())));
 }
 
 void Reader::enter_nested() {

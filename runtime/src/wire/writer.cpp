@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "carton/wire/core_revision.hpp"
 #include "utf8.hpp"
 
 namespace carton::wire {
@@ -55,7 +56,8 @@ void Writer::enter_nested() {
 }
 
 void Writer::not_in_revision(const char* what) {
-  throw EncodeError(std::string("cannot encode ") + what + ": it does not exist in the selected core revision");
+  throw EncodeError(std::string("cannot encode ") + what + ": it does not exist in core revision " +
+                    std::string(core_revision_name(revision())));
 }
 
 }  // namespace carton::wire

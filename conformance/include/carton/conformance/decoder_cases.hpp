@@ -19,13 +19,14 @@
 
 #include "carton/wire/common_types.hpp"
 #include "carton/wire/limits.hpp"
+#include "carton/wire/revisions.hpp"
 
 namespace carton::conformance {
 
 struct DecoderCase {
   std::string name;  // file name without extension
   std::string type;
-  wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  wire::CoreRevision revision = wire::kDefaultCoreRevision;
   bool framed = false;
   wire::Limits limits;
   std::string expect;  // "PASS" or a DecodeErrorKind name

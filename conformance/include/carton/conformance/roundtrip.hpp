@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,9 +35,5 @@ std::string decode_to_json(const std::string& type, const wire::Bytes& payload, 
 
 // Strips and checks a u64 big-endian length prefix; throws std::runtime_error on mismatch.
 wire::Bytes unframe(const wire::Bytes& frame);
-
-// "0.0.1" / "2023-09" (also the enum names) -> revision; nullopt if unknown.
-std::optional<wire::CoreRevision> parse_revision(const std::string& text);
-const char* revision_name(wire::CoreRevision revision);
 
 }  // namespace carton::conformance

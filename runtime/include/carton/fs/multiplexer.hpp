@@ -31,6 +31,7 @@
 #include "carton/wire/encoded.hpp"
 #include "carton/wire/fs_types.hpp"
 #include "carton/wire/limits.hpp"
+#include "carton/wire/revisions.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -46,7 +47,7 @@ enum class Side {
 struct MultiplexerOptions {
   // Which carton the peer is; the filesystem channel is identical in both revisions
   // (FACTS.md), so this only matters for symmetry with the RPC channel.
-  wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  wire::CoreRevision revision = wire::kDefaultCoreRevision;
   wire::Limits limits{};              // frame size and nesting limits for this channel
   std::string name = "filesystem";    // prefixes log lines and close reasons
   // Called on the I/O thread, besides the log line, for each frame carton's own

@@ -20,6 +20,7 @@
 #include "carton/mock/typed_core.hpp"
 #include "carton/wire/common_types.hpp"
 #include "carton/wire/encoded.hpp"
+#include "carton/wire/revisions.hpp"
 #include "carton/wire/rpc_types.hpp"
 
 namespace carton::mock {
@@ -28,7 +29,7 @@ struct MockCoreOptions {
   std::string runner_path;
   std::vector<std::string> extra_args;             // after --uds-path PATH
   std::map<std::string, std::string> environment;  // added to the inherited environment
-  wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  wire::CoreRevision revision = wire::kDefaultCoreRevision;
   wire::Device device = wire::CpuDevice{};
   std::chrono::milliseconds call_timeout{20000};
   // Bootstrap variations the runner must tolerate.

@@ -12,12 +12,13 @@
 #include "carton/runtime/trace.hpp"
 #include "carton/wire/common_types.hpp"
 #include "carton/wire/limits.hpp"
+#include "carton/wire/revisions.hpp"
 
 namespace carton::runner {
 
 struct ServeOptions {
   // Neither side can detect the other's revision; it has to be chosen (docs/runtime.md).
-  wire::CoreRevision revision = wire::CoreRevision::Carton0_0_1;
+  wire::CoreRevision revision = wire::kDefaultCoreRevision;
   // A frame larger than this closes its channel with an error naming size and limit.
   std::uint64_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
   // Handlers run on this many threads, so that several requests can be in flight and
