@@ -5,6 +5,7 @@ add_library(carton_transport STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/bootstrap.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/frame_channel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/frame_reader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/runtime/handler_scope.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/large_buffer_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/parent_death.cpp
 )

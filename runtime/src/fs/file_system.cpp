@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "../wire/utf8.hpp"
+#include "carton/runtime/handler_scope.hpp"
 #include "carton/wire/fs_codec.hpp"
 #include "client_impl.hpp"
 #include "fs_log.hpp"
@@ -233,6 +234,7 @@ wire::fs::Response FileSystem::Impl::call(wire::fs::Request request, const std::
   auto future = promise->get_future();
   auto id = submit(
       std::move(request), d, [promise](Result<wire::fs::Response> r) { promise->set_value(std::move(r)); }, true);
+  runtime::HandlerScope::will_block();  // a runner handler hands the sockets on while it waits
   if (options.call_timeout.count() > 0 &&
       future.wait_for(options.call_timeout) == std::future_status::timeout && id && take(*id)) {
     throw d.error(IoErrorKind::TimedOut,

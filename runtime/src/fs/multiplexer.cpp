@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "carton/runtime/frame_channel.hpp"
+#include "carton/runtime/handler_scope.hpp"
 #include "carton/wire/decode_error.hpp"
 #include "carton/wire/fs_codec.hpp"
 #include "carton/wire/message.hpp"
@@ -206,7 +207,10 @@ void Multiplexer::close() {
 Side Multiplexer::side() const { return impl_->side; }
 const MultiplexerOptions& Multiplexer::options() const { return impl_->options; }
 boost::asio::io_context& Multiplexer::io_context() const { return impl_->io; }
-bool Multiplexer::on_io_thread() const { return impl_->io.get_executor().running_in_this_thread(); }
+bool Multiplexer::on_io_thread() const {
+  // A handler on an I/O thread may block: serve() keeps another thread for the I/O.
+  return impl_->io.get_executor().running_in_this_thread() && !runtime::HandlerScope::active();
+}
 
 bool Multiplexer::closed() const {
   std::lock_guard<std::mutex> lock(impl_->mu);

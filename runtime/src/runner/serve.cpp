@@ -3,13 +3,11 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include <cstring>
 #include <future>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "carton/fs/file_system.hpp"
 #include "carton/fs/multiplexer.hpp"
@@ -17,6 +15,7 @@
 #include "carton/runtime/log.hpp"
 #include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
+#include "handler_threads.hpp"
 
 namespace carton::runner {
 namespace {
@@ -98,7 +97,7 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
 
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
-  boost::asio::thread_pool pool(options.handler_threads == 0 ? 1 : options.handler_threads);
+  HandlerThreads threads(io, options.handler_threads);
 
   auto rpc = FrameChannel::create(io, std::move(channels.rpc), {options.max_frame_bytes, "rpc"});
   auto sink = std::make_shared<ChannelSink>(rpc, options.revision, limits);
@@ -116,7 +115,7 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
         try {
           auto request = std::make_shared<wire::RPCRequest>(
               wire::decode_message<wire::RPCRequest>(frame, options.revision, limits));
-          boost::asio::post(pool, [&dispatch, &options, sink, request] {
+          threads.submit([&dispatch, &options, sink, request] {
             runtime::TraceWriter::Span span;
             if (options.trace) span = options.trace->span(request_name(request->data), request->id.value);
             dispatch(std::move(*request), sink);
@@ -144,19 +143,19 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
       << "serving requests on " << options.handler_threads << " handler threads (core revision "
       << wire::core_revision_name(options.revision) << ")";
 
-  std::thread io_thread([&] { io.run(); });
+  threads.start();
   const std::string reason = closed.get_future().get();
   if (options.logs) options.logs->detach();  // the core is gone: drop, never block
   if (!reason.empty()) CARTON_LOG(runtime::sdk_logger(), error) << "closing: " << reason;
 
-  pool.join();  // requests in flight finish; their responses are dropped if the core is gone
+  threads.drain();  // requests in flight finish; their responses are dropped if the core is gone
   attach(nullptr);
   work.reset();
   boost::asio::post(io, [rpc, fs_mux] {
     rpc->close();
     fs_mux->close();  // pending filesystem calls fail at once instead of waiting
   });
-  io_thread.join();
+  threads.join();
   return reason.empty() ? 0 : 1;
 }
 

@@ -92,8 +92,8 @@ class Multiplexer : public std::enable_shared_from_this<Multiplexer> {
   Side side() const;
   const MultiplexerOptions& options() const;
   boost::asio::io_context& io_context() const;
-  // True on a thread that is running this multiplexer's io_context: blocking there on
-  // a filesystem answer would deadlock.
+  // True on a thread that is running this multiplexer's io_context outside a request
+  // handler (runtime::HandlerScope): blocking there on a filesystem answer could deadlock.
   bool on_io_thread() const;
   bool closed() const;
   // Why the channel closed; empty while open.

@@ -21,8 +21,11 @@ struct ServeOptions {
   wire::CoreRevision revision = wire::kDefaultCoreRevision;
   // A frame larger than this closes its channel with an error naming size and limit.
   std::uint64_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
-  // Handlers run on this many threads, so that several requests can be in flight and
-  // a handler may block (for example on the filesystem) without stalling the others.
+  // At most this many handlers run at once, so that several requests can be in flight
+  // and a handler may block (for example on the filesystem) without stalling the others.
+  // They run on the I/O threads (one more than this), where the request was read.
+  // 0 runs each handler inside the read, on the one I/O thread: the lowest latency, for
+  // handlers that never block (no filesystem calls, nothing long).
   std::size_t handler_threads = 4;
   // When set, log records go to the core as LogMessage responses while it is there.
   std::shared_ptr<runtime::LogForwarder> logs;

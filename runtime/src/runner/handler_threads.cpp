@@ -1,0 +1,141 @@
+#include "handler_threads.hpp"
+
+#include <boost/asio/defer.hpp>
+
+#include "carton/runtime/handler_scope.hpp"
+
+namespace carton::runner::detail {
+namespace {
+thread_local std::size_t this_thread_index = SIZE_MAX;
+}  // namespace
+
+HandlerThreads::HandlerThreads(boost::asio::io_context& io, std::size_t slots)
+    : io_(io), slots_(slots == 0 ? 1 : slots) {}
+
+HandlerThreads::~HandlerThreads() { join(); }
+
+void HandlerThreads::start() {
+  for (std::size_t i = 0; i <= slots_; ++i) threads_.emplace_back([this, i] { thread_main(i); });
+  watchdog_ = std::thread([this] { watchdog_main(); });
+}
+
+void HandlerThreads::join() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  if (watchdog_.joinable()) watchdog_.join();
+}
+
+void HandlerThreads::thread_main(std::size_t index) {
+  this_thread_index = index;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    followers_.wait(lock, [this] { return finished_ || leader_.load() == kNoLeader; });
+    if (finished_) return;
+    leader_.store(index);
+    lock.unlock();
+    // One handler (or callback) per run_one(), so a thread that stepped down inside a
+    // handler goes back to waiting as soon as that handler returns.
+    while (leader_.load(std::memory_order_relaxed) == index) {
+      if (io_.run_one() == 0) {  // out of work: serve() is over
+        lock.lock();
+        finished_ = true;
+        followers_.notify_all();
+        watchdog_cv_.notify_all();
+        return;
+      }
+    }
+    lock.lock();
+  }
+}
+
+void HandlerThreads::submit(Task task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (running_ == slots_) {
+      queued_.push_back(std::move(task));
+      return;
+    }
+    ++running_;
+  }
+  // defer: queued on this thread, run right after the read callback returns, no wake-up.
+  boost::asio::defer(io_, [this, task = std::move(task)]() mutable { run_handlers(std::move(task)); });
+}
+
+void HandlerThreads::run_handlers(Task task) {
+  const std::size_t index = this_thread_index;
+  runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this);
+  for (;;) {
+    std::uint64_t start = 0;
+    if (leader_.load(std::memory_order_relaxed) == index) {
+      start = starts_.fetch_add(1) + 1;
+      leader_in_.store(start);
+      // Sequentially consistent with the watchdog's "asleep, then check starts_": one of
+      // the two sees the other, so a handler never runs unwatched.
+      if (watchdog_asleep_.load()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        watchdog_asleep_.store(false);
+        watchdog_cv_.notify_one();
+      }
+    }
+    task();
+    task = nullptr;  // what the handler captured is freed before the next one starts
+    if (start != 0) leader_in_.compare_exchange_strong(start, 0);  // unless a newer leader's
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queued_.empty()) {
+      if (--running_ == 0) idle_.notify_all();
+      return;
+    }
+    task = std::move(queued_.front());
+    queued_.pop_front();
+  }
+}
+
+void HandlerThreads::step_down_hook(void* self) {
+  auto* threads = static_cast<HandlerThreads*>(self);
+  threads->step_down(this_thread_index);
+}
+
+void HandlerThreads::step_down(std::size_t index) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (leader_.load() != index) return;
+  leader_.store(kNoLeader);
+  leader_in_.store(0, std::memory_order_relaxed);
+  followers_.notify_one();
+}
+
+void HandlerThreads::watchdog_main() {
+  std::unique_lock<std::mutex> lock(mu_);
+  std::uint64_t seen_in = 0, seen_starts = starts_.load();
+  int quiet_periods = 0;
+  while (!finished_) {
+    if (watchdog_asleep_.load()) {
+      watchdog_cv_.wait(lock, [this] { return finished_ || !watchdog_asleep_.load(); });
+      quiet_periods = 0;
+      continue;
+    }
+    watchdog_cv_.wait_for(lock, kTakeoverAfter);
+    const std::uint64_t in = leader_in_.load(std::memory_order_relaxed);
+    const std::uint64_t starts = starts_.load(std::memory_order_relaxed);
+    if (in != 0 && in == seen_in) {
+      // The leader has been in one handler for a whole period: let another thread read.
+      leader_.store(kNoLeader);
+      leader_in_.store(0, std::memory_order_relaxed);
+      followers_.notify_one();
+    }
+    seen_in = in;
+    quiet_periods = starts == seen_starts && in == 0 ? quiet_periods + 1 : 0;
+    seen_starts = starts;
+    if (quiet_periods >= 2) {
+      watchdog_asleep_.store(true);
+      if (starts_.load() != seen_starts) watchdog_asleep_.store(false);  // a handler began meanwhile
+    }
+  }
+}
+
+void HandlerThreads::drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return running_ == 0; });
+}
+
+}  // namespace carton::runner::detail

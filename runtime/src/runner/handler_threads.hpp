@@ -1,0 +1,94 @@
+// HandlerThreads: the runner's threads. Each request runs on the thread that read it;
+// another thread takes over the sockets only when that handler blocks or runs long.
+//
+// Why: handing every request from the I/O thread to a handler pool cost a wake-up and a
+// context switch per round trip, the largest part of a small request's latency. Letting
+// every thread run the io_context (plain leader/follower on a multi-threaded
+// io_context) removes the hop but not the wake-ups: Asio wakes an idle thread to take
+// the reactor whenever one starts a handler, and on two cores that thread competes with
+// the core process for the CPU.
+//
+// How: exactly one thread, the leader, runs the io_context (reads, callbacks, and the
+// handlers of the requests it reads, each after its read callback has returned and the
+// next read is armed). The others wait outside Asio, so Asio has nobody to wake. The
+// leader steps down, and a waiting thread becomes leader, when its handler
+//  - is about to block on the I/O side (runtime::HandlerScope::will_block(), called by
+//    the filesystem client), at once; or
+//  - has run for kTakeoverAfter, noticed by a watchdog that wakes once per period while
+//    requests arrive and sleeps when none have for two periods.
+// So a handler blocking on the filesystem never stalls the channels, and one computing
+// for long delays the next request's reading by at most two periods.
+//
+// At most `slots` handlers run at once on `slots + 1` threads, so a thread is always
+// free to lead; requests beyond that queue and the finishing handlers run them in
+// arrival order (one slot keeps requests in order, as RequestLoop needs).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace carton::runner::detail {
+
+class HandlerThreads {
+ public:
+  using Task = std::function<void()>;
+  // Long enough that a small request never pays a hand-over, short enough that a
+  // request arriving behind a long handler is read within a few milliseconds.
+  static constexpr std::chrono::microseconds kTakeoverAfter{1000};
+
+  HandlerThreads(boost::asio::io_context& io, std::size_t slots);
+  ~HandlerThreads();  // joins; call after the io_context has run out of work
+  HandlerThreads(const HandlerThreads&) = delete;
+  HandlerThreads& operator=(const HandlerThreads&) = delete;
+
+  // Starts the threads; one of them runs the io_context until it runs out of work.
+  void start();
+  // Runs `task` as a handler. Call on the io_context (the RPC channel's read callback).
+  void submit(Task task);
+  // Waits until every submitted task has run.
+  void drain();
+  // Waits until the io_context has run out of work and every thread has ended.
+  void join();
+
+ private:
+  static constexpr std::size_t kNoLeader = SIZE_MAX;
+
+  void thread_main(std::size_t index);
+  void watchdog_main();
+  void run_handlers(Task task);
+  // Hands leadership to a waiting thread if `index` still leads.
+  void step_down(std::size_t index);
+  static void step_down_hook(void* self);
+
+  boost::asio::io_context& io_;
+  const std::size_t slots_;
+  std::vector<std::thread> threads_;
+  std::thread watchdog_;
+
+  std::mutex mu_;
+  std::condition_variable followers_;  // wait for leadership to fall vacant
+  std::condition_variable watchdog_cv_;
+  std::condition_variable idle_;       // drain()
+  std::atomic<std::size_t> leader_{kNoLeader};
+  bool finished_ = false;              // the io_context ran out of work
+  std::size_t running_ = 0;            // handlers running, queued ones included
+  std::deque<Task> queued_;
+
+  // Written by the leader, read by the watchdog: a count of handler starts, and the
+  // number of the start the leader is running now (0 while it runs none).
+  std::atomic<std::uint64_t> starts_{0};
+  std::atomic<std::uint64_t> leader_in_{0};
+  std::atomic<bool> watchdog_asleep_{false};
+};
+
+}  // namespace carton::runner::detail

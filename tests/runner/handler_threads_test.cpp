@@ -1,0 +1,126 @@
+// serve()'s threads: a request runs on the thread that read it, and the sockets move to
+// another thread when that handler runs long or is about to block, so the next request
+// is still read and answered.
+#include <boost/test/unit_test.hpp>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "carton/runner/serve.hpp"
+#include "carton/runtime/handler_scope.hpp"
+#include "carton/wire/messages.hpp"
+
+using namespace carton;
+
+namespace {
+
+void write_frame(int fd, const wire::RPCRequest& r) {
+  const auto payload = wire::encode_message(r, wire::CoreRevision::Carton0_0_1).flatten();
+  std::uint8_t header[8];
+  for (int i = 0; i < 8; ++i) header[i] = static_cast<std::uint8_t>(payload.size() >> (56 - 8 * i));
+  BOOST_REQUIRE(::write(fd, header, 8) == 8);
+  BOOST_REQUIRE(::write(fd, payload.data(), payload.size()) == static_cast<ssize_t>(payload.size()));
+}
+
+// The id of the next response frame (ids come first in the payload).
+std::uint64_t read_response_id(int fd) {
+  std::uint8_t header[8];
+  BOOST_REQUIRE(::read(fd, header, 8) == 8);
+  std::uint64_t size = 0;
+  for (int i = 0; i < 8; ++i) size = size << 8 | header[i];
+  std::vector<std::uint8_t> payload(size);
+  std::size_t have = 0;
+  while (have < size) {
+    const ssize_t n = ::read(fd, payload.data() + have, size - have);
+    BOOST_REQUIRE(n > 0);
+    have += static_cast<std::size_t>(n);
+  }
+  std::uint64_t id;
+  std::memcpy(&id, payload.data(), 8);
+  return id;
+}
+
+// Request 0's handler waits (how, `block` says) until request 1 has been answered; it
+// can only be answered if another thread read it while the first handler waits.
+void second_request_overtakes_a_waiting_handler(std::size_t handler_threads, void (*block)()) {
+  auto [rpc_core, rpc_runner] = runtime::make_socketpair();
+  auto [fs_core, fs_runner] = runtime::make_socketpair();
+  std::promise<void> second_answered;
+  auto released = second_answered.get_future().share();
+  runner::ServeOptions options;
+  options.handler_threads = handler_threads;
+  std::thread server([&, channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
+    runner::detail::serve_with(
+        std::move(channels),
+        [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+          if (request.id.value == 0) {
+            block();
+            released.wait_for(std::chrono::seconds(20));
+          }
+          sink->send(request.id, true, wire::InferResponse{});
+        },
+        [](runner::RunnerContext*) {}, options);
+  });
+  write_frame(rpc_core.get(), {{0}, wire::InferWithTensorsRequest{{}, false}});
+  write_frame(rpc_core.get(), {{1}, wire::InferWithTensorsRequest{{}, false}});
+  BOOST_TEST(read_response_id(rpc_core.get()) == 1u);
+  second_answered.set_value();
+  BOOST_TEST(read_response_id(rpc_core.get()) == 0u);
+  rpc_core.reset();
+  fs_core.reset();
+  server.join();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_handler_that_runs_long_hands_the_sockets_to_another_thread) {
+  // No hint: the watchdog notices the handler has run for a whole takeover period.
+  second_request_overtakes_a_waiting_handler(2, [] {});
+}
+
+BOOST_AUTO_TEST_CASE(a_handler_about_to_block_hands_the_sockets_over_at_once) {
+  second_request_overtakes_a_waiting_handler(2, [] { runtime::HandlerScope::will_block(); });
+}
+
+BOOST_AUTO_TEST_CASE(one_handler_slot_still_reads_while_its_handler_waits) {
+  // With one slot request 1 queues behind request 0, so its answer cannot come first;
+  // but the queue is fed by another thread reading: request 0 is released by a third
+  // request's arrival being observed.
+  auto [rpc_core, rpc_runner] = runtime::make_socketpair();
+  auto [fs_core, fs_runner] = runtime::make_socketpair();
+  std::promise<void> third_read;
+  auto released = third_read.get_future().share();
+  std::vector<std::uint64_t> order;
+  runner::ServeOptions options;
+  options.handler_threads = 1;
+  std::thread server([&, channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
+    runner::detail::serve_with(
+        std::move(channels),
+        [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+          order.push_back(request.id.value);  // one slot: never two at once
+          if (request.id.value == 0) released.wait_for(std::chrono::seconds(20));
+          sink->send(request.id, true, wire::InferResponse{});
+        },
+        [](runner::RunnerContext*) {}, options);
+  });
+  for (std::uint64_t id = 0; id < 3; ++id) write_frame(rpc_core.get(), {{id}, wire::InferWithTensorsRequest{{}, false}});
+  // Every byte sent has been taken off the socket once the runner has read all three.
+  for (int i = 0; i < 2000; ++i) {
+    int queued = 0;
+    BOOST_REQUIRE(::ioctl(rpc_core.get(), TIOCOUTQ, &queued) == 0);
+    if (queued == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  third_read.set_value();
+  for (std::uint64_t id = 0; id < 3; ++id) BOOST_TEST(read_response_id(rpc_core.get()) == id);
+  rpc_core.reset();
+  fs_core.reset();
+  server.join();
+  BOOST_TEST(order == (std::vector<std::uint64_t>{0, 1, 2}));
+}
