@@ -1,5 +1,6 @@
 #include "carton/runtime/frame_channel.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
@@ -40,6 +41,11 @@ struct FrameChannel::Impl {
         reader(options.max_frame_bytes) {
     socket.assign(asio::local::stream_protocol(), fd.get());
     native_fd = fd.release();  // only once the socket owns it; on a throw `fd` still closes it
+    if (options.send_buffer_bytes > 0) {
+      // Best effort: the kernel caps it, and a smaller buffer is only slower.
+      const int bytes = static_cast<int>(std::min<std::size_t>(options.send_buffer_bytes, INT_MAX / 2));
+      ::setsockopt(native_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+    }
   }
 
   struct Outgoing {

@@ -26,6 +26,7 @@
 // changed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,9 +43,17 @@ class io_context;
 
 namespace carton::runtime {
 
+// What the channel asks for as its socket's send buffer (SO_SNDBUF; Linux caps it at
+// net.core.wmem_max). A Unix stream socket's send buffer bounds the bytes in flight to
+// the peer; at the default ~208 KiB a 1 MiB reply is five writes, each waiting for the
+// peer to drain the last and for an I/O wake-up. At 4 MiB a reply up to ~2 MiB leaves
+// in one write. The memory is the kernel's, and only while the peer has not read.
+inline constexpr std::size_t kDefaultSendBufferBytes = std::size_t{4} << 20;
+
 struct FrameChannelOptions {
   std::uint64_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
   std::string name = "channel";  // prefixes error reasons, e.g. "rpc", "filesystem"
+  std::size_t send_buffer_bytes = kDefaultSendBufferBytes;  // 0: the system's default
 };
 
 class FrameChannel : public std::enable_shared_from_this<FrameChannel> {
