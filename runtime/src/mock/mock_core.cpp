@@ -17,15 +17,15 @@
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include "carton/fs/directory_server.hpp"
-#include "carton/wire/core_revision.hpp"
 #include "carton/fs/multiplexer.hpp"
 #include "carton/runtime/bootstrap.hpp"
 #include "carton/runtime/frame_channel.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
 #include "core_bootstrap.hpp"
+#include "io_driver.hpp"
 #include "runner_process.hpp"
 
 namespace carton::mock {
@@ -66,7 +66,6 @@ struct MockCore::Impl {
 
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-  std::thread io_thread;
   std::shared_ptr<runtime::FrameChannel> rpc;
   std::shared_ptr<fs::Multiplexer> fs_mux;  // core side of the FileSystem channel
   std::vector<std::shared_ptr<fs::DirectoryServer>> served;
@@ -75,6 +74,7 @@ struct MockCore::Impl {
 
   mutable std::mutex mu;
   std::condition_variable cv;
+  IoDriver driver{io, mu, cv};  // runs `io`: on waiting callers, else in the background
   std::uint64_t next_id = 0;
   struct Pending {
     std::vector<wire::RPCResponse> responses;
@@ -150,11 +150,11 @@ struct MockCore::Impl {
   // Closes every socket the core holds, as its process exiting would, and stops the
   // I/O thread.
   void close_everything() {
-    if (io_thread.joinable()) {
+    if (driver.running()) {
       boost::asio::post(io, [this] { rpc->close(); });
       boost::asio::post(io, [this] { fs_mux->close(); });
       work.reset();
-      io_thread.join();
+      driver.finish();
     }
     rpc_raw.reset();
     fs_raw.reset();
@@ -205,7 +205,7 @@ MockCore::MockCore(MockCoreOptions options) : impl_(std::make_unique<Impl>()), t
   m.rpc_raw = UniqueFd(::fcntl(rpc_core.get(), F_DUPFD_CLOEXEC, 0));
   m.rpc = runtime::FrameChannel::create(m.io, std::move(rpc_core), {wire::kDefaultMaxFrameBytes, "mock-core rpc"});
   m.rpc->start([p](wire::Bytes frame) { p->on_frame(frame); }, [p](std::string reason) { p->on_close(std::move(reason)); });
-  m.io_thread = std::thread([p] { p->io.run(); });
+  m.driver.start();
 }
 
 MockCore::~MockCore() { close_and_wait(kExitWait); }
@@ -226,8 +226,9 @@ std::vector<wire::RPCResponse> MockCore::wait(wire::RpcId id) {
   auto& m = *impl_;
   std::unique_lock<std::mutex> lock(m.mu);
   auto& p = m.pending[id.value];
-  const bool done = m.cv.wait_for(lock, m.options.call_timeout,
-                                  [&] { return p.complete || m.closed || !m.revision_mismatch.empty(); });
+  const bool done = m.driver.wait(
+      lock, [&] { return p.complete || m.closed || !m.revision_mismatch.empty(); },
+      IoDriver::Clock::now() + m.options.call_timeout);
   if (!m.revision_mismatch.empty()) throw RevisionMismatch(m.revision_mismatch);
   if (!done) {
     throw ProtocolError("no complete response to request " + std::to_string(id.value) + " within " +
@@ -306,7 +307,7 @@ int MockCore::close_and_wait(std::chrono::milliseconds timeout) {
   // channel, open and answering until the runner closes it), and of the Rpc channel.
   // The core keeps reading what the runner still sends. It never signals the runner.
   auto& m = *impl_;
-  if (m.io_thread.joinable() && !m.runner->poll_exit()) {
+  if (m.driver.running() && !m.runner->poll_exit()) {
     bool any_served;
     {
       std::lock_guard<std::mutex> lock(m.mu);
