@@ -29,8 +29,10 @@ class IoDriver {
  public:
   using Clock = std::chrono::steady_clock;
   // Long enough that back-to-back calls never hand the io_context to the background
-  // thread; short enough that unsolicited frames wait at most about this long.
-  static constexpr std::chrono::milliseconds kGrace{1};
+  // thread, and that its look (once per period while callers drive) touches few round
+  // trips (at 1 ms it set the p99); short enough that frames arriving while nobody
+  // waits are read within two periods.
+  static constexpr std::chrono::milliseconds kGrace{10};
 
   IoDriver(boost::asio::io_context& io, std::mutex& mu, std::condition_variable& cv);
   ~IoDriver();
