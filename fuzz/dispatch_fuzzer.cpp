@@ -1,0 +1,91 @@
+// Decoded RPC requests through the generated dispatch() into a RunnerHandler: the
+// example noop runner's handler (Seal keeps tensors, InferWithHandle takes them back,
+// InferWithTensors echoes) and the generated defaults (every request an Error).
+//
+// Input: byte 0 selects the revision (% kRevisionCount) and the handler (bit 7: the
+// defaults), the rest is a stream of framed RPCRequest payloads, all sent to one handler
+// so that a Seal can be followed by the InferWithHandle that uses it.
+// Finds: crashes and sanitizer reports in dispatch, responders and the handler; a
+// request answered by anything but exactly one final response; a response the core
+// would reject for that request (response_fits); a response that does not encode at
+// the revision, or does not decode back to itself.
+// Ignores: requests that do not decode (decoder_fuzzer's job); what the handler
+// computes; handlers that answer later from another thread (the noop answers inline).
+#include <exception>
+
+#include "carton/runner/runner_handler.hpp"
+#include "carton/wire/decode_error.hpp"
+#include "carton/wire/rpc_codec.hpp"
+#include "fuzz_support.hpp"
+#include "noop_handler.hpp"
+
+using namespace carton;
+
+namespace {
+
+class CheckingSink : public runner::ResponseSink {
+ public:
+  CheckingSink(wire::CoreRevision rev, std::size_t variant, bool streaming)
+      : rev_(rev), variant_(variant), streaming_(streaming) {}
+
+  void send(wire::RpcId id, bool complete, wire::RPCResponseData data) override {
+    if (finals_ != 0) fuzz::finding("a response after the final one");
+    if (!runner::response_fits(variant_, streaming_, data, !complete)) fuzz::finding("a response the core rejects");
+    if (complete) ++finals_;
+    const wire::RPCResponse response{id, complete, std::move(data)};
+    std::vector<std::uint8_t> bytes;
+    try {
+      wire::Writer w(rev_);
+      encode(w, response);
+      bytes = std::move(w).finish().flatten();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "encoding the response threw: %s\n", e.what());
+      fuzz::finding("a response that does not encode");
+    }
+    wire::Reader r(wire::Bytes::adopt(std::move(bytes)), "RPCResponse", rev_);
+    wire::RPCResponse back{};
+    try {
+      decode(r, back);
+      r.finish();
+    } catch (const wire::DecodeError& e) {
+      std::fprintf(stderr, "decoding the response threw: %s\n", e.what());
+      fuzz::finding("a response that does not decode");
+    }
+    // 2023-09 has no `complete` field: it always decodes as true.
+    if (rev_ == wire::CoreRevision::Carton2023_09) back.complete = response.complete;
+    if (!(back == response)) fuzz::finding("a response that decodes to something else");
+  }
+  int finals() const { return finals_; }
+
+ private:
+  wire::CoreRevision rev_;
+  std::size_t variant_;
+  bool streaming_;
+  int finals_ = 0;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const auto rev = fuzz::kRevisions[data[0] % fuzz::kRevisionCount];
+  examples::NoopHandler noop;
+  runner::RunnerHandler defaults;
+  runner::RunnerHandler& handler = (data[0] & 0x80) ? defaults : static_cast<runner::RunnerHandler&>(noop);
+  wire::Limits limits;
+  limits.max_frame_bytes = fuzz::kFuzzMaxFrameBytes;
+  for (auto& payload : fuzz::split_frames(data + 1, size - 1, fuzz::kFuzzMaxFrameBytes)) {
+    wire::RPCRequest request{};
+    try {
+      wire::Reader r(std::move(payload), "RPCRequest", rev, limits);
+      decode(r, request);
+      r.finish();
+    } catch (const wire::DecodeError&) {
+      continue;
+    }
+    auto sink = std::make_shared<CheckingSink>(rev, request.data.index(), runner::request_streams(request.data));
+    runner::dispatch(handler, std::move(request), sink);
+    if (sink->finals() != 1) fuzz::finding("a request not answered exactly once");
+  }
+  return 0;
+}
