@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -257,6 +258,12 @@ void MockCore::send_raw_bytes(std::vector<std::uint8_t> bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
     const ssize_t n = ::send(impl_->rpc_raw.get(), bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      // The socket is non-blocking (Asio set it): more than its buffer waits for room.
+      pollfd p{impl_->rpc_raw.get(), POLLOUT, 0};
+      ::poll(&p, 1, -1);
+      continue;
+    }
     if (n <= 0) throw ProtocolError(std::string("raw send failed: ") + std::strerror(errno));
     off += static_cast<std::size_t>(n);
   }
