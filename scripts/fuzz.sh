@@ -13,7 +13,7 @@ shift || true
 build=${CARTON_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${CARTON_JOBS:-$(nproc)}
 all_targets=(frame_reader_fuzzer decoder_fuzzer dispatch_fuzzer directory_server_fuzzer bootstrap_fuzzer)
-targets=("${@:-${all_targets[@]}}")
+targets=("$@")
 [ $# -gt 0 ] || targets=("${all_targets[@]}")
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \

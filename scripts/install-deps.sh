@@ -11,6 +11,7 @@ packages=(
   python3 python3-flatbuffers python3-jinja2
   libboost-dev libboost-log-dev libboost-test-dev libboost-thread-dev libboost-system-dev
   libcli11-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (scripts/fuzz.sh)
 )
 if [ "${CARTON_WITH_TORCH:-1}" != 0 ]; then
   packages+=(libtorch-dev python3-torch libopenblas0-pthread)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the SDK and runs every test through CTest, then the codec, transport and
-# filesystem suites again under AddressSanitizer + UBSan.
+# Builds the SDK and runs every test through CTest (the short soak and the fault tests
+# among them), then the codec, transport and filesystem suites again under
+# AddressSanitizer + UBSan, the runtime, filesystem and runner suites under
+# ThreadSanitizer, and each fuzz target for CARTON_FUZZ_SECONDS (default 20).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CARTON_BUILD_DIR:-$root/build}
@@ -19,3 +21,16 @@ labels="wire|runtime|fs"
 targets=$(ctest --test-dir "$asan" -N -L "$labels" | sed -n 's/^ *Test *#[0-9]*: *//p')
 cmake --build "$asan" -j "$jobs" --target $targets
 ctest --test-dir "$asan" --output-on-failure -L "$labels" -j "$jobs"
+
+# Threads: the runtime, filesystem and runner suites (the runner binaries they start
+# included) under ThreadSanitizer. halt_on_error: any report fails the test.
+tsan="$build-tsan"
+cmake -S "$root" -B "$tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_SANITIZE=thread -DCARTON_WITH_TORCH=OFF
+labels="runtime|fs|runner"
+targets=$(ctest --test-dir "$tsan" -N -L "$labels" | sed -n 's/^ *Test *#[0-9]*: *//p')
+cmake --build "$tsan" -j "$jobs" --target $targets
+TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" ctest --test-dir "$tsan" --output-on-failure -L "$labels" -j "$jobs"
+
+# Hostile input: each libFuzzer target briefly (scripts/fuzz.sh; the long runs are in
+# docs/fuzzing.md), so a regression in a decoder or server shows here.
+CARTON_FUZZ_BUILD_DIR="$build-fuzz" bash "$root/scripts/fuzz.sh" "${CARTON_FUZZ_SECONDS:-20}"
