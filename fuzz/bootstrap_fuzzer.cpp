@@ -11,7 +11,8 @@
 // a file descriptor still open after the receiver returned or threw and its result
 // was dropped (every received fd must be owned and closed); a receiver that hangs (it
 // would hit the 1 s timeout and libFuzzer's -timeout).
-// Ignores: the BootstrapError text; sends the kernel refuses (too many fds at once).
+// Ignores: the BootstrapError text; sends the kernel refuses (too many fds at once), and
+// every call after the first that would block (the socket buffer is full).
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,7 +37,7 @@ bool is_dev_null(int fd) {
   return ::fstat(fd, &a) == 0 && ::stat("/dev/null", &b) == 0 && a.st_rdev == b.st_rdev && S_ISCHR(a.st_mode);
 }
 
-void send_call(int fd, const std::uint8_t* data, std::size_t n, std::size_t fds, bool separate) {
+bool send_call(int fd, const std::uint8_t* data, std::size_t n, std::size_t fds, bool separate) {
   std::vector<int> dups;
   for (std::size_t i = 0; i < fds; ++i) dups.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const std::uint8_t filler = 0xff;
@@ -59,8 +60,12 @@ void send_call(int fd, const std::uint8_t* data, std::size_t n, std::size_t fds,
       c = CMSG_NXTHDR(&msg, c);
     }
   }
-  if (iov.iov_len) (void)::sendmsg(fd, &msg, MSG_NOSIGNAL);
+  // Non-blocking: the receiver only reads once everything is sent, so a blocking send
+  // would wait forever once the socket buffer is full (each small message with fds
+  // costs far more buffer than its bytes).
+  const bool sent = iov.iov_len == 0 || ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0;
   for (int d : dups) ::close(d);
+  return sent;
 }
 
 }  // namespace
@@ -75,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const std::size_t fds = data[pos] % 4;
       const bool separate = data[pos] & 4;
       const std::size_t n = std::min<std::size_t>(data[pos + 1], size - pos - 2);
-      send_call(core_end.get(), data + pos + 2, n, fds, separate);
+      if (!send_call(core_end.get(), data + pos + 2, n, fds, separate)) break;
       pos += 2 + n;
     }
     core_end.reset();
