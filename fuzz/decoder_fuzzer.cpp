@@ -63,7 +63,7 @@ constexpr Roundtrip kCodecs[] = {roundtrip<wire::RPCRequest>, roundtrip<wire::RP
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const auto codec = kCodecs[data[0] % 4];
-  const auto rev = fuzz::kRevisions[data[0] / 4 % fuzz::kRevisionCount];
+  const auto rev = fuzz::revision_at(data[0] / 4 % fuzz::kRevisionCount);
   codec(wire::Bytes::copy_of(data + 1, size - 1), rev);
   return 0;
 }

@@ -14,14 +14,14 @@
 
 #include "carton/wire/bytes.hpp"
 #include "carton/wire/common_types.hpp"
+#include "carton/wire/revisions.hpp"
 
 namespace carton::fuzz {
 
-// Every core revision the generated codecs speak. The one list to change when the
-// generator starts emitting a table of revisions (issue 11).
-inline constexpr wire::CoreRevision kRevisions[] = {wire::CoreRevision::Carton0_0_1,
-                                                    wire::CoreRevision::Carton2023_09};
-inline constexpr std::size_t kRevisionCount = sizeof(kRevisions) / sizeof(kRevisions[0]);
+// Every core revision the generated codecs speak, from the schema's table: a new
+// revision is fuzzed without touching the targets.
+inline constexpr std::size_t kRevisionCount = wire::kCoreRevisions.size();
+inline constexpr wire::CoreRevision revision_at(std::size_t i) { return wire::kCoreRevisions[i].revision; }
 
 // The frame limit the targets decode with: far below the 4 GiB default so a length
 // field the fuzzer writes is refused or completed, never allocated at gigabyte size.

@@ -14,6 +14,7 @@
 
 #include "carton/conformance/decoder_cases.hpp"
 #include "carton/conformance/roundtrip.hpp"
+#include "carton/wire/core_revision.hpp"
 #include "carton/conformance/vector_index.hpp"
 #include "fuzz_support.hpp"
 
@@ -28,7 +29,7 @@ const std::map<std::string, std::uint8_t> kDecoderCodec = {
 
 std::uint8_t revision_index(wire::CoreRevision rev) {
   for (std::size_t i = 0; i < fuzz::kRevisionCount; ++i) {
-    if (fuzz::kRevisions[i] == rev) return static_cast<std::uint8_t>(i);
+    if (fuzz::revision_at(i) == rev) return static_cast<std::uint8_t>(i);
   }
   return 0;
 }
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
   std::map<std::uint8_t, Seed> requests_by_rev;  // dispatch: all requests of one revision
   Seed fs_requests_all;                         // directory server: every captured request
   for (const auto& dir : stdfs::directory_iterator(src / "conformance/vectors")) {
-    const auto rev = conformance::parse_revision(dir.path().filename().string().substr(7));
+    const auto rev = wire::parse_core_revision(dir.path().filename().string().substr(7));
     if (!rev) continue;
     const std::uint8_t ri = revision_index(*rev);
     for (const auto& e : conformance::read_vector_index(dir.path().string())) {
