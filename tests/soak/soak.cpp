@@ -81,7 +81,7 @@ long open_fds(pid_t pid) {
 
 wire::Map<std::string, wire::Tensor> tensor_of(std::size_t bytes) {
   std::vector<float> values(bytes / sizeof(float), 1.5f);
-  return {{"x", wire::Tensor::from_values<float>({static_cast<std::int64_t>(values.size())}, values)}};
+  return {{"x", wire::Tensor::from_values<float>({values.size()}, values)}};
 }
 
 struct Counters {
