@@ -9,47 +9,20 @@
 // an equal value. Every message decodes to one canonical encoding (bincode has no
 // alternative forms for the same value), so byte equality is the right check.
 // Ignores: the DecodeError itself (refusing bytes is the decoder's job) and its text.
-#include <exception>
-
-#include "carton/wire/decode_error.hpp"
-#include "carton/wire/fs_codec.hpp"
-#include "carton/wire/rpc_codec.hpp"
-#include "fuzz_support.hpp"
+#include "codec_checks.hpp"
 
 using namespace carton;
 
 namespace {
 
 template <class T>
-bool decode_payload(const wire::Bytes& payload, wire::CoreRevision rev, T& out) {
-  wire::Limits limits;
-  limits.max_frame_bytes = fuzz::kFuzzMaxFrameBytes;
-  wire::Reader r(payload, wire::MessageTraits<T>::kName, rev, limits);
-  try {
-    decode(r, out);
-    r.finish();
-    return true;
-  } catch (const wire::DecodeError&) {
-    return false;
-  }
-}
-
-template <class T>
 void roundtrip(const wire::Bytes& payload, wire::CoreRevision rev) {
   T value{};
-  if (!decode_payload(payload, rev, value)) return;
-  std::vector<std::uint8_t> again;
-  try {
-    wire::Writer w(rev);
-    encode(w, value);
-    again = std::move(w).finish().flatten();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "re-encoding a decoded %s threw: %s\n", wire::MessageTraits<T>::kName, e.what());
-    fuzz::finding("decoded value does not re-encode");
-  }
+  if (!fuzz::decode_payload(payload, rev, value)) return;
+  std::vector<std::uint8_t> again = fuzz::encode_or_finding(value, rev, "decoded value does not re-encode");
   if (wire::Bytes::adopt(std::vector<std::uint8_t>(again)) != payload) fuzz::finding("re-encoded bytes differ");
   T back{};
-  if (!decode_payload(wire::Bytes::adopt(std::move(again)), rev, back) || !(back == value)) {
+  if (!fuzz::decode_payload(wire::Bytes::adopt(std::move(again)), rev, back) || !(back == value)) {
     fuzz::finding("re-encoded bytes decode to a different value");
   }
 }

@@ -11,13 +11,9 @@
 // the revision, or does not decode back to itself.
 // Ignores: requests that do not decode (decoder_fuzzer's job); what the handler
 // computes; handlers that answer later from another thread (the noop answers inline).
-#include <exception>
-
 #include "carton/runner/runner_handler.hpp"
 #include "carton/wire/core_revision.hpp"
-#include "carton/wire/decode_error.hpp"
-#include "carton/wire/rpc_codec.hpp"
-#include "fuzz_support.hpp"
+#include "codec_checks.hpp"
 #include "noop_handler.hpp"
 
 using namespace carton;
@@ -34,22 +30,9 @@ class CheckingSink : public runner::ResponseSink {
     if (!runner::response_fits(variant_, streaming_, data, !complete)) fuzz::finding("a response the core rejects");
     if (complete) ++finals_;
     const wire::RPCResponse response{id, complete, std::move(data)};
-    std::vector<std::uint8_t> bytes;
-    try {
-      wire::Writer w(rev_);
-      encode(w, response);
-      bytes = std::move(w).finish().flatten();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "encoding the response threw: %s\n", e.what());
-      fuzz::finding("a response that does not encode");
-    }
-    wire::Reader r(wire::Bytes::adopt(std::move(bytes)), "RPCResponse", rev_);
+    auto bytes = fuzz::encode_or_finding(response, rev_, "a response that does not encode");
     wire::RPCResponse back{};
-    try {
-      decode(r, back);
-      r.finish();
-    } catch (const wire::DecodeError& e) {
-      std::fprintf(stderr, "decoding the response threw: %s\n", e.what());
+    if (!fuzz::decode_payload(wire::Bytes::adopt(std::move(bytes)), rev_, back)) {
       fuzz::finding("a response that does not decode");
     }
     // A revision without streaming has no `complete` field: it always decodes as true.
@@ -73,17 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   examples::NoopHandler noop;
   runner::RunnerHandler defaults;
   runner::RunnerHandler& handler = (data[0] & 0x80) ? defaults : static_cast<runner::RunnerHandler&>(noop);
-  wire::Limits limits;
-  limits.max_frame_bytes = fuzz::kFuzzMaxFrameBytes;
   for (auto& payload : fuzz::split_frames(data + 1, size - 1, fuzz::kFuzzMaxFrameBytes)) {
     wire::RPCRequest request{};
-    try {
-      wire::Reader r(std::move(payload), "RPCRequest", rev, limits);
-      decode(r, request);
-      r.finish();
-    } catch (const wire::DecodeError&) {
-      continue;
-    }
+    if (!fuzz::decode_payload(payload, rev, request)) continue;
     auto sink = std::make_shared<CheckingSink>(rev, request.data.index(), runner::request_streams(request.data));
     runner::dispatch(handler, std::move(request), sink);
     if (sink->finals() != 1) fuzz::finding("a request not answered exactly once");
