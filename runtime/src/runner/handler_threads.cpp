@@ -98,7 +98,10 @@ void HandlerThreads::step_down_hook(void* self) {
 
 void HandlerThreads::step_down(std::size_t index) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (leader_.load() != index) return;
+  if (leader_.load() == index) vacate_leadership();
+}
+
+void HandlerThreads::vacate_leadership() {
   leader_.store(kNoLeader);
   leader_in_.store(0, std::memory_order_relaxed);
   followers_.notify_one();
@@ -118,10 +121,7 @@ void HandlerThreads::watchdog_main() {
     const std::uint64_t in = leader_in_.load(std::memory_order_relaxed);
     const std::uint64_t starts = starts_.load(std::memory_order_relaxed);
     if (in != 0 && in == seen_in) {
-      // The leader has been in one handler for a whole period: let another thread read.
-      leader_.store(kNoLeader);
-      leader_in_.store(0, std::memory_order_relaxed);
-      followers_.notify_one();
+      vacate_leadership();  // the leader has been in one handler for a whole period
     }
     seen_in = in;
     quiet_periods = starts == seen_starts && in == 0 ? quiet_periods + 1 : 0;

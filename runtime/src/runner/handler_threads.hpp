@@ -70,6 +70,8 @@ class HandlerThreads {
   void run_handlers(Task task);
   // Hands leadership to a waiting thread if `index` still leads.
   void step_down(std::size_t index);
+  // With mu_ held: a waiting thread becomes leader; the old one waits after its handler.
+  void vacate_leadership();
   static void step_down_hook(void* self);
 
   boost::asio::io_context& io_;
