@@ -3,9 +3,11 @@
 # core-side DirectoryServer. Included from runtime/CMakeLists.txt.
 add_library(carton_fs STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/fs/async_ops.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/fs/directory_ops.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/fs/directory_server.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/fs/file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/fs/file_system.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/fs/host_io.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/fs/input_stream.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/fs/local_root.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/fs/multiplexer.cpp

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <future>
+#include <iterator>
 #include <set>
 
 #include "carton/fs/input_stream.hpp"
@@ -321,6 +322,28 @@ BOOST_AUTO_TEST_CASE(handles_and_rpc_ids_are_per_filesystem) {
   BOOST_TEST(fb->open("hello.txt").handle().value == 0u);
   BOOST_TEST(fa->open("hello.txt").handle().value == 1u);
   BOOST_CHECK_THROW(FileSystem::connect(s.runner_mux(), carton::wire::FsToken{0}, Access::kReadOnly), std::logic_error);
+}
+
+namespace {
+std::size_t thread_count() {
+  return static_cast<std::size_t>(std::distance(stdfs::directory_iterator("/proc/self/task"), {}));
+}
+}  // namespace
+
+// A served directory starts its worker with the first request: a core serving
+// filesystems a runner never touches (and the fuzzer, which answers directly) holds no
+// thread for them.
+BOOST_AUTO_TEST_CASE(worker_starts_with_the_first_request) {
+  TempDir dir;
+  make_tree(dir);
+  Session s;
+  const std::size_t before = thread_count();
+  std::vector<std::shared_ptr<FileSystem>> fss;
+  for (int i = 0; i < 8; ++i) fss.push_back(s.serve(dir.path(), Access::kReadOnly));
+  BOOST_TEST(thread_count() == before);
+  BOOST_TEST(fss[3]->read_to_string("hello.txt") == "hello world");
+  BOOST_TEST(fss[3]->read_to_string("sub/up") == "hello world");
+  BOOST_TEST(thread_count() == before + 1);
 }
 
 BOOST_AUTO_TEST_CASE(synchronous_call_on_the_io_thread_throws_and_async_works_there) {

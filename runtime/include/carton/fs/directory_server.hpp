@@ -25,6 +25,7 @@
 // Threading: requests of one stream run one at a time, in arrival order, on the
 // server's own worker thread (as carton serves each stream sequentially), so blocking
 // file I/O never stalls the I/O thread. Responses are sent through the multiplexer.
+// The worker starts with the first request that arrives on the channel.
 #pragma once
 
 #include <cstddef>
