@@ -203,10 +203,27 @@ struct DirectoryOps::State {
     if (::fchmod(to.get(), st.st_mode & 07777) != 0) throw_errno(errno);
     return {copy_data(from.get(), to.get())};
   }
+  // The single-call operations on one entry: resolves `path` without following a final
+  // symlink, refuses the root itself with `root_errno`, then call(dir_fd, name) < 0 throws.
+  template <class F>
+  void at_entry(const std::string& path, int root_errno, F&& call) {
+    Location loc = root.resolve(path, Follow::kNo);
+    refuse_root(loc, root_errno);
+    if (call(loc.dir.get(), loc.name.c_str()) != 0) throw_errno(errno);
+  }
+  // The same for the two-entry operations (link, rename): call(dir, name, dir, name).
+  template <class F>
+  void between_entries(const std::string& from, int from_root_errno, const std::string& to, int to_root_errno,
+                       F&& call) {
+    Location a = root.resolve(from, Follow::kNo);
+    Location b = root.resolve(to, Follow::kNo);
+    refuse_root(a, from_root_errno);
+    refuse_root(b, to_root_errno);
+    if (call(a.dir.get(), a.name.c_str(), b.dir.get(), b.name.c_str()) != 0) throw_errno(errno);
+  }
+
   w::CreateDirResponse op(const w::CreateDirRequest& r) {
-    Location loc = root.resolve(r.path, Follow::kNo);
-    refuse_root(loc, EEXIST);
-    if (::mkdirat(loc.dir.get(), loc.name.c_str(), 0777) != 0) throw_errno(errno);
+    at_entry(r.path, EEXIST, [](int dir, const char* name) { return ::mkdirat(dir, name, 0777); });
     return {};
   }
   w::CreateDirAllResponse op(const w::CreateDirAllRequest& r) {
@@ -228,17 +245,12 @@ struct DirectoryOps::State {
     return {};
   }
   w::HardLinkResponse op(const w::HardLinkRequest& r) {
-    Location src = root.resolve(r.src, Follow::kNo);
-    Location dst = root.resolve(r.dst, Follow::kNo);
-    refuse_root(src, EPERM);
-    refuse_root(dst, EEXIST);
-    if (::linkat(src.dir.get(), src.name.c_str(), dst.dir.get(), dst.name.c_str(), 0) != 0) throw_errno(errno);
+    between_entries(r.src, EPERM, r.dst, EEXIST,
+                    [](int d1, const char* n1, int d2, const char* n2) { return ::linkat(d1, n1, d2, n2, 0); });
     return {};
   }
   w::RemoveDirResponse op(const w::RemoveDirRequest& r) {
-    Location loc = root.resolve(r.path, Follow::kNo);
-    refuse_root(loc, EBUSY);
-    if (::unlinkat(loc.dir.get(), loc.name.c_str(), AT_REMOVEDIR) != 0) throw_errno(errno);
+    at_entry(r.path, EBUSY, [](int dir, const char* name) { return ::unlinkat(dir, name, AT_REMOVEDIR); });
     return {};
   }
   w::RemoveDirAllResponse op(const w::RemoveDirAllRequest& r) {
@@ -254,17 +266,12 @@ struct DirectoryOps::State {
     return {};
   }
   w::RemoveFileResponse op(const w::RemoveFileRequest& r) {
-    Location loc = root.resolve(r.path, Follow::kNo);
-    refuse_root(loc, EISDIR);
-    if (::unlinkat(loc.dir.get(), loc.name.c_str(), 0) != 0) throw_errno(errno);
+    at_entry(r.path, EISDIR, [](int dir, const char* name) { return ::unlinkat(dir, name, 0); });
     return {};
   }
   w::RenameResponse op(const w::RenameRequest& r) {
-    Location from = root.resolve(r.from, Follow::kNo);
-    Location to = root.resolve(r.to, Follow::kNo);
-    refuse_root(from, EBUSY);
-    refuse_root(to, EBUSY);
-    if (::renameat(from.dir.get(), from.name.c_str(), to.dir.get(), to.name.c_str()) != 0) throw_errno(errno);
+    between_entries(r.from, EBUSY, r.to, EBUSY,
+                    [](int d1, const char* n1, int d2, const char* n2) { return ::renameat(d1, n1, d2, n2); });
     return {};
   }
   w::SetPermissionsResponse op(const w::SetPermissionsRequest& r) {
@@ -276,9 +283,7 @@ struct DirectoryOps::State {
   }
   w::SymlinkResponse op(const w::SymlinkRequest& r) {
     const std::string target = root.host_path_of(r.src);  // refuses a src above the root
-    Location dst = root.resolve(r.dst, Follow::kNo);
-    refuse_root(dst, EEXIST);
-    if (::symlinkat(target.c_str(), dst.dir.get(), dst.name.c_str()) != 0) throw_errno(errno);
+    at_entry(r.dst, EEXIST, [&](int dir, const char* name) { return ::symlinkat(target.c_str(), dir, name); });
     return {};
   }
   w::WriteResponse op(const w::WriteRequest& r) {
