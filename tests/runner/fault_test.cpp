@@ -21,11 +21,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <thread>
 
 #include "carton/mock/mock_core.hpp"
+#include "suite/process_usage.hpp"
 
 using namespace carton;
 namespace stdfs = std::filesystem;
@@ -51,17 +51,6 @@ struct TempDir {
     stdfs::remove_all(path, ec);
   }
 };
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  long value = 0;
-  while (in >> key) {
-    if (key == "VmRSS:" && in >> value) return value;
-    in.ignore(1 << 12, '\n');
-  }
-  return 0;
-}
 
 // Whether `pid` holds an fd open on `path`.
 bool holds_open(pid_t pid, const stdfs::path& path) {
@@ -180,7 +169,9 @@ BOOST_AUTO_TEST_CASE(core_killed_in_the_middle_of_a_256_mib_frame) {
         ::pause();
       },
       // Mid-transfer: a quarter of the frame already sits in the runner's memory.
-      [&](pid_t, pid_t runner) { return rss_kib(runner) > static_cast<long>(kBigFrameBytes / 4 / 1024); });
+      [&](pid_t, pid_t runner) {
+        return conformance::suite::process_usage(runner).rss_kib > kBigFrameBytes / 4 / 1024;
+      });
   BOOST_TEST(stdfs::is_empty(runner_tmp.path));
 }
 

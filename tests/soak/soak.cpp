@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "carton/mock/mock_core.hpp"
+#include "suite/process_usage.hpp"
 
 using namespace carton;
 namespace stdfs = std::filesystem;
@@ -55,29 +56,6 @@ struct Options {
   std::string model_dir;
 };
 
-long status_kib(pid_t pid, const char* key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string k;
-  long v = -1;
-  while (in >> k) {
-    if (k == key) {
-      in >> v;
-      return v;
-    }
-    in.ignore(1 << 12, '\n');
-  }
-  return -1;
-}
-
-long open_fds(pid_t pid) {
-  long n = 0;
-  std::error_code ec;
-  for (auto it = stdfs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-       !ec && it != stdfs::directory_iterator(); it.increment(ec)) {
-    ++n;
-  }
-  return n;
-}
 
 wire::Map<std::string, wire::Tensor> tensor_of(std::size_t bytes) {
   std::vector<float> values(bytes / sizeof(float), 1.5f);
@@ -175,7 +153,8 @@ int main(int argc, char** argv) {
         });
       }
       for (auto& t : callers) t.join();
-      samples.push_back({(phase + 1) * per_phase, status_kib(pid, "VmRSS:"), open_fds(pid)});
+      const auto usage = conformance::suite::process_usage(pid);  // the suite's reading of /proc
+      samples.push_back({(phase + 1) * per_phase, static_cast<long>(usage.rss_kib), static_cast<long>(usage.open_fds)});
       std::printf("%5d  %8ld  %7ld  %3ld%s\n", phase, samples.back().requests, samples.back().rss_kib,
                   samples.back().fds, phase < kWarmupPhases ? "  (warm-up)" : "");
       std::fflush(stdout);

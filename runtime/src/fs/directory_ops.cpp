@@ -314,7 +314,7 @@ struct DirectoryOps::State {
 
 DirectoryOps::DirectoryOps(const std::string& root, Access access, DirectoryServerOptions options,
                            std::uint64_t max_frame_bytes)
-    : access_(access), options_(options), state_(std::make_unique<State>(root, options, max_frame_bytes)) {}
+    : access_(access), state_(std::make_unique<State>(root, options, max_frame_bytes)) {}
 
 DirectoryOps::~DirectoryOps() = default;
 
@@ -324,7 +324,7 @@ w::Response DirectoryOps::handle(const w::Request& request) {
   const std::size_t index = request.index();
   const bool is_write = index >= kIndex<w::WriteDataRequest> && index <= kIndex<w::WriteRequest>;
   const bool is_seek = index == kIndex<w::SeekRequest>;
-  if ((is_write && access_ == Access::kReadOnly) || (is_seek && !options_.allow_seek)) {
+  if ((is_write && access_ == Access::kReadOnly) || (is_seek && !state_->options.allow_seek)) {
     const std::string name = std::visit([](const auto& r) { return method_name(type_name(r)); }, request);
     // carton's panic text, answered instead of panicking.
     return w::IoErrorResponse{{is_seek ? IoErrorKind::Unsupported : IoErrorKind::PermissionDenied,

@@ -32,7 +32,6 @@ class DirectoryOps {
   struct State;  // the root, the open files, one overload per operation
 
   const Access access_;
-  const DirectoryServerOptions options_;
   std::mutex mu_;
   const std::unique_ptr<State> state_;
 };
