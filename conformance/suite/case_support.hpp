@@ -111,5 +111,6 @@ struct CaseAdder {
 void add_protocol_cases(std::vector<Case>& r);
 void add_robustness_cases(std::vector<Case>& r);
 void add_echo_cases(std::vector<Case>& r);
+void add_model_cases(std::vector<Case>& r);
 
 }  // namespace carton::conformance::suite
