@@ -1,6 +1,8 @@
 # ---- carton-conformance --model-check (tests/conformance/test_model_check.py) ----
 # One CTest per test class: the noop and file runners always, the TorchScript runner
-# with make_models.py's doubler when it is built.
+# with make_models.py's doubler when it is built; and the comparison itself.
+carton_add_test(test_model_check SOURCES ${CMAKE_CURRENT_LIST_DIR}/model_check_test.cpp
+  LIBS carton_conformance_suite LABELS conformance)
 if(TARGET carton-runner-noop AND TARGET carton-conformance)
   set(_model_check_env
     "CARTON_CONFORMANCE=$<TARGET_FILE:carton-conformance>;CARTON_NOOP_RUNNER=$<TARGET_FILE:carton-runner-noop>;CARTON_FILE_RUNNER=$<TARGET_FILE:carton-runner-file>")

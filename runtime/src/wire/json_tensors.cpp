@@ -126,7 +126,7 @@ Tensor numeric(DType dtype, Shape shape, const std::vector<const JsonValue*>& da
       values.push_back(int_element<T>(*data[i], where, i, dtype));
     }
   }
-  return Tensor::from_values<T>(std::move(shape), values);
+  return Tensor::from_values<T>(std::move(shape), std::move(values));
 }
 
 }  // namespace
