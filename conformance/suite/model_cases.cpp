@@ -26,14 +26,7 @@ const std::vector<std::shared_ptr<const ModelCheck>>& checks_of(const CaseContex
 // Load with the check's runner_opts, serving --model-dir (or an empty directory): it
 // must succeed, or there is no model to check.
 void load_for(MockCore& core, const CaseContext& ctx, const ModelCheck& check) {
-  std::optional<TempDir> empty;
-  if (ctx.model_dir.empty()) empty.emplace();
-  wire::LoadRequest load;
-  load.fs = core.serve_directory(empty ? empty->path : ctx.model_dir, false);
-  load.runner_name = "conformance";
-  load.required_framework_version = "*";
-  load.runner_opts = check.runner_opts;
-  const auto replies = core.call(std::move(load));
+  const auto replies = send_load(core, ctx, check.runner_opts);
   if (!expect_ok_or_error<wire::LoadResponse>("Load", replies)) {
     throw Failure("expected a LoadResponse for the model check " + check.file + " (model directory " +
                   (ctx.model_dir.empty() ? "empty: give --model-dir" : ctx.model_dir) + "), got ErrorResponse: " +

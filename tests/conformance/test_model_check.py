@@ -9,30 +9,13 @@ Run one case with: python3 test_model_check.py ModelCheckTest.test_noop_echo_che
 """
 import json
 import os
-import re
-import subprocess
 import tempfile
 import unittest
 
-TOOL = os.environ.get("CARTON_CONFORMANCE", "carton-conformance")
+from test_carton_conformance import line_for, lines, run
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLER_CHECK = os.path.join(HERE, "doubler_check.json")
-
-
-def run(*args):
-    p = subprocess.run([TOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
-    return p.returncode, p.stdout, p.stderr
-
-
-def lines(out):
-    return [l for l in out.splitlines() if l.strip()]
-
-
-def line_for(out, prefix, name):
-    for l in lines(out):
-        if l.startswith(prefix + " " + name):
-            return l
-    return None
 
 
 def tensor(dtype, shape, data, **extra):
