@@ -25,7 +25,8 @@
 #                    [RUNNER_PATH <path>])
 #
 #   Writes <DIR>/runner.toml (default: ${CMAKE_BINARY_DIR}/runners/<TARGET>/runner.toml)
-#   each time TARGET is linked, as a POST_BUILD step. runner_path is RUNNER_PATH when
+#   each time TARGET is linked, as a POST_BUILD step (so call it in the directory that
+#   creates TARGET, as add_custom_command(TARGET) requires). runner_path is RUNNER_PATH when
 #   given, else the built binary's absolute path. carton searches CARTON_RUNNER_DIR
 #   recursively for files named runner.toml.
 #
