@@ -86,14 +86,20 @@ void require_no_violations(const MockCore& core, const std::string& allowed_subs
   }
 }
 
-void load_model(MockCore& core, const CaseContext& ctx) {
+std::vector<wire::RPCResponse> send_load(MockCore& core, const CaseContext& ctx,
+                                         std::optional<wire::Map<std::string, wire::RunnerOpt>> runner_opts) {
   std::optional<TempDir> empty;
   if (ctx.model_dir.empty()) empty.emplace();
   wire::LoadRequest load;
   load.fs = core.serve_directory(empty ? empty->path : ctx.model_dir, false);
   load.runner_name = "conformance";
   load.required_framework_version = "*";
-  const auto replies = core.call(std::move(load));
+  load.runner_opts = std::move(runner_opts);
+  return core.call(std::move(load));
+}
+
+void load_model(MockCore& core, const CaseContext& ctx) {
+  const auto replies = send_load(core, ctx);
   if (!expect_ok_or_error<wire::LoadResponse>("Load", replies) && !ctx.model_dir.empty()) {
     throw Failure("expected a LoadResponse for the model directory " + ctx.model_dir + ", got ErrorResponse: " +
                   std::get<wire::ErrorResponse>(replies[0].data).e);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -88,8 +89,12 @@ bool expect_ok_or_error(const char* what, const std::vector<wire::RPCResponse>& 
                 variant_name(replies[0].data));
 }
 
-// Load serving the --model-dir read-only, or else an empty directory. Without a model a
-// runner may refuse the Load with Error; with one it must accept it.
+// Sends Load serving the --model-dir read-only, or else an empty directory, and returns
+// the replies.
+std::vector<wire::RPCResponse> send_load(MockCore& core, const CaseContext& ctx,
+                                         std::optional<wire::Map<std::string, wire::RunnerOpt>> runner_opts = {});
+// send_load, checked: without a model a runner may refuse the Load with Error; with one
+// it must accept it.
 void load_model(MockCore& core, const CaseContext& ctx);
 
 // The wait status of a runner that must exit (not by a signal, and with status 0 if
@@ -111,5 +116,6 @@ struct CaseAdder {
 void add_protocol_cases(std::vector<Case>& r);
 void add_robustness_cases(std::vector<Case>& r);
 void add_echo_cases(std::vector<Case>& r);
+void add_model_cases(std::vector<Case>& r);
 
 }  // namespace carton::conformance::suite

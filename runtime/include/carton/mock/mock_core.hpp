@@ -56,7 +56,11 @@ class MockCore : public CoreTransport {
   // copy, so their frames are freed with them): wait() once per id.
   std::vector<wire::RPCResponse> wait(wire::RpcId id);
   // Writes one frame with this payload on the RPC channel, for malformed-input tests.
-  void send_raw_payload(std::vector<std::uint8_t> payload);
+  // A payload that starts with an id (8 bytes, little-endian) not yet in use registers
+  // it, so a reply the runner sends to it (an Error, say) is collected for wait(id)
+  // rather than recorded as a violation; returns that id. A runner may also never
+  // answer such a request, so wait() on it only where a reply is required.
+  std::optional<wire::RpcId> send_raw_payload(std::vector<std::uint8_t> payload);
   // Writes raw bytes (no framing added) on the RPC channel.
   void send_raw_bytes(std::vector<std::uint8_t> bytes);
 
