@@ -105,6 +105,27 @@ class CartonConformanceTest(unittest.TestCase):
         l = line_for(out, "FAIL", "protocol/load")
         self.assertIsNotNone(l, out)
         self.assertIn("expected a LoadResponse or ErrorResponse reply to Load, got SealResponse", l)
+        # The per-request case says the same from the schema's table.
+        rc, out, err = run("--runner", os.environ["BROKEN_WRONG_VARIANT"], "--case", "protocol/request_load")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn('expected a LoadResponse reply to Load or an Error saying "this runner does not implement Load", '
+                      "got SealResponse", line_for(out, "FAIL", "protocol/request_load"))
+
+    def test_every_request_variant_has_a_case(self):
+        # One per variant of the request union, named after the handler method; the noop
+        # runner answers each (a request of a later revision than the default is skipped).
+        rc, out, _ = run("--list")
+        self.assertEqual(rc, 0)
+        cases = [l.split()[0] for l in lines(out) if l.startswith("protocol/request_")]
+        for method in ("load", "pack", "seal", "infer_with_tensors", "infer_with_handle"):
+            self.assertIn("protocol/request_" + method, cases)
+        rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--case", "protocol/request_*")
+        self.assertEqual(rc, 0, out + err)
+        for method in ("load", "pack", "seal", "infer_with_tensors", "infer_with_handle"):
+            self.assertIsNotNone(line_for(out, "PASS", "protocol/request_" + method), out)
+        counts = re.match(r"^([0-9]+) passed, 0 failed(?:, ([0-9]+) skipped)?$", lines(out)[-1])
+        self.assertIsNotNone(counts, out)
+        self.assertEqual(int(counts.group(1)) + int(counts.group(2) or 0), len(cases))
 
     def test_leaking_runner_fails_no_leak(self):
         rc, out, err = run("--runner", os.environ["BROKEN_LEAK"], "--case", "robustness/no_leak")
