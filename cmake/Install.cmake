@@ -27,7 +27,7 @@ install(TARGETS carton-wire carton-conformance EXPORT CartonRunnerSDKTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT ${CARTON_SDK_COMPONENT})
 # Globbed, so headers added to runtime/include or generated/ are installed without
 # touching this file.
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ ${PROJECT_SOURCE_DIR}/generated/
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ ${CARTON_GENERATED_DIR}/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT ${CARTON_SDK_COMPONENT}
         FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
 

@@ -1,7 +1,7 @@
 // carton-conformance: checks a carton runner binary against the protocol, as carton's
 // core would drive it, or checks this SDK's decoder against conformance/cases.
 //
-//   carton-conformance --runner PATH [--core-version 0.0.1|2023-09|all]
+//   carton-conformance --runner PATH [--core-version REVISION|all]
 //                      [--suite protocol,robustness,echo,model] [--case GLOB] [--json FILE]
 //                      [--junit FILE] [--model-dir DIR] [--model-check FILE]... [--timeout S]
 //   carton-conformance --decoder [DIR]

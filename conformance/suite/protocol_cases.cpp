@@ -1,8 +1,6 @@
 // The protocol suite: what carton's core relies on from every runner (docs/conformance.md).
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,11 +29,7 @@ void protocol_load(const CaseContext& ctx) {
 void protocol_pack(const CaseContext& ctx) {
   auto core = start(ctx);
   TempDir dir;
-  std::filesystem::create_directories(dir.path + "/model");
-  std::filesystem::create_directories(dir.path + "/tmp");
-  std::ofstream(dir.path + "/model/weights.bin") << "conformance";
-  wire::PackRequest pack{core->serve_directory(dir.path, true), "/model", "/tmp"};
-  const auto replies = core->call(std::move(pack));
+  const auto replies = core->call(pack_request(*core, dir));
   if (!expect_ok_or_error<wire::PackResponse>("Pack", replies)) {
     throw Failure("expected a PackResponse reply to Pack, got ErrorResponse: " +
                   std::get<wire::ErrorResponse>(replies[0].data).e);

@@ -162,7 +162,7 @@ void leak_round(MockCore& core, const CaseContext& ctx, std::uint64_t bad_id) {
   }
   expect_ok_or_error<wire::InferResponse>("InferWithTensors", core.call(wire::InferWithTensorsRequest{x, false}));
   expect_ok_or_error<wire::InferResponse>(
-      "InferWithHandle", core.call(wire::InferWithHandleRequest{wire::SealHandle{0x5ea10000deadull}, false}));
+      "InferWithHandle", core.call(wire::InferWithHandleRequest{kUnsealedHandle, false}));
 }
 
 // A leak grows RSS round after round; allocator warm-up (glibc's per-thread arenas
@@ -200,7 +200,7 @@ void robustness_unknown_seal_handle(const CaseContext& ctx) {
   auto core = start(ctx);
   load_model(*core, ctx);
   try {
-    core->core().infer_with_handle({wire::SealHandle{0x5ea10000deadull}, false});
+    core->core().infer_with_handle({kUnsealedHandle, false});
   } catch (const RunnerError&) {
     require_no_violations(*core);
     return;

@@ -29,6 +29,10 @@ struct MockCoreOptions {
   std::string runner_path;
   std::vector<std::string> extra_args;             // after --uds-path PATH
   std::map<std::string, std::string> environment;  // added to the inherited environment
+  // The revision the core speaks; it cannot encode what this revision lacks. The runner
+  // must speak the same one: for a request a later revision adds, set both, e.g.
+  // revision = *parse_core_revision("0.0.2") and environment["CARTON_CORE_REVISION"] =
+  // "0.0.2" (docs/evolving-the-protocol.md, "Sending a new request in a test").
   wire::CoreRevision revision = wire::kDefaultCoreRevision;
   wire::Device device = wire::CpuDevice{};
   std::chrono::milliseconds call_timeout{20000};
