@@ -92,6 +92,11 @@ bool expect_ok_or_error(const char* what, const std::vector<wire::RPCResponse>& 
 // runner may refuse the Load with Error; with one it must accept it.
 void load_model(MockCore& core, const CaseContext& ctx);
 
+// A Load as the core sends it for a model that uses everything the request can carry:
+// runner_opts of every type, a GPU device, a manifest hash, a framework requirement and
+// a compat version.
+wire::LoadRequest load_with_everything(wire::FsToken fs);
+
 // The wait status of a runner that must exit (not by a signal, and with status 0 if
 // `require_zero`) within `timeout` of the core dropping it (close_and_wait) or of the
 // core vanishing (vanish_and_wait).
@@ -111,5 +116,8 @@ struct CaseAdder {
 void add_protocol_cases(std::vector<Case>& r);
 void add_robustness_cases(std::vector<Case>& r);
 void add_echo_cases(std::vector<Case>& r);
+void add_log_cases(std::vector<Case>& r);          // protocol: log_cases.cpp
+void add_process_cases(std::vector<Case>& r);      // protocol: process_cases.cpp
+void add_echo_many_cases(std::vector<Case>& r);    // echo: echo_many_cases.cpp
 
 }  // namespace carton::conformance::suite

@@ -1,5 +1,5 @@
 // The registry of conformance cases and how one case is run. The cases themselves are in
-// protocol_cases.cpp, robustness_cases.cpp and echo_cases.cpp; each starts its own
+// the *_cases.cpp files; each starts its own
 // MockCore, so one broken case cannot disturb the next, and reports a broken rule as
 // "expected ..., got ...".
 #include "suite/suite.hpp"
@@ -15,8 +15,11 @@ namespace {
 std::vector<Case> build_registry() {
   std::vector<Case> r;
   add_protocol_cases(r);
+  add_log_cases(r);
+  add_process_cases(r);
   add_robustness_cases(r);
   add_echo_cases(r);
+  add_echo_many_cases(r);
   return r;
 }
 
