@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 
@@ -73,6 +74,13 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
+}
+
+wire::PackRequest pack_request(MockCore& core, const TempDir& dir) {
+  std::filesystem::create_directories(dir.path + "/model");
+  std::filesystem::create_directories(dir.path + "/tmp");
+  std::ofstream(dir.path + "/model/weights.bin") << "conformance";
+  return {core.serve_directory(dir.path, true), "/model", "/tmp"};
 }
 
 std::string variant_name(const wire::RPCResponseData& d) {

@@ -69,6 +69,11 @@ struct TempDir {
   TempDir& operator=(const TempDir&) = delete;
 };
 
+// A Pack of `dir` laid out as model/weights.bin and tmp/, served read-write, with
+// input_path "/model" and temp_folder "/tmp": absolute paths inside the served root, as
+// carton's core passes host paths.
+wire::PackRequest pack_request(MockCore& core, const TempDir& dir);
+
 std::string variant_name(const wire::RPCResponseData& d);
 
 void require_no_violations(const MockCore& core, const std::string& allowed_substring = "");

@@ -84,11 +84,9 @@ void echo_load(const CaseContext& ctx) {
 void echo_pack(const CaseContext& ctx) {
   auto core = start(ctx);
   TempDir dir;
-  std::filesystem::create_directories(dir.path + "/model");
-  std::filesystem::create_directories(dir.path + "/tmp");
   wire::PackResponse packed;
   try {
-    packed = core->core().pack({core->serve_directory(dir.path, true), "/model", "/tmp"});
+    packed = core->core().pack(pack_request(*core, dir));
   } catch (const RunnerError& e) {
     throw Failure("expected a PackResponse to Pack, got " + error_text(e));
   }

@@ -36,11 +36,7 @@ void protocol_load(const CaseContext& ctx) {
 void protocol_pack(const CaseContext& ctx) {
   auto core = start(ctx);
   TempDir dir;
-  std::filesystem::create_directories(dir.path + "/model");
-  std::filesystem::create_directories(dir.path + "/tmp");
-  std::ofstream(dir.path + "/model/weights.bin") << "conformance";
-  wire::PackRequest pack{core->serve_directory(dir.path, true), "/model", "/tmp"};
-  const auto replies = core->call(std::move(pack));
+  const auto replies = core->call(pack_request(*core, dir));
   if (!expect_ok_or_error<wire::PackResponse>("Pack", replies)) {
     throw Failure("expected a PackResponse reply to Pack, got ErrorResponse: " +
                   std::get<wire::ErrorResponse>(replies[0].data).e);

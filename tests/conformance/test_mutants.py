@@ -184,8 +184,8 @@ def smoke(ref, version, fault):
 
 
 def compare(args):
-    ref = args[1]
-    faults = args[2:] or listed_faults()
+    ref = args[0]
+    faults = args[1:] or listed_faults()
     print("| fault | real core 0.0.1 | real core 2023-09 | catching case |")
     print("|---|---|---|---|")
     bad = []
@@ -236,7 +236,7 @@ def main(argv):
     if argv[:1] == ["score"]:
         return score()
     if argv[:2] == ["compare", "--reference"] and len(argv) >= 3:
-        return compare(argv)
+        return compare(argv[2:])
     if argv[:1] == ["survey"]:
         return survey(argv[1:])
     print(__doc__)
