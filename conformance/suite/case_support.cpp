@@ -119,6 +119,23 @@ void load_model(MockCore& core, const CaseContext& ctx) {
   }
 }
 
+wire::LoadRequest load_with_everything(wire::FsToken fs) {
+  wire::LoadRequest load;
+  load.fs = fs;
+  load.runner_name = "conformance";
+  load.required_framework_version = ">=1.0.0, <3.0.0";
+  load.runner_compat_version = 1;
+  wire::Map<std::string, wire::RunnerOpt> opts;
+  opts.insert_or_assign("threads", wire::RunnerOpt{wire::IntegerOpt{-4}});
+  opts.insert_or_assign("scale", wire::RunnerOpt{wire::DoubleOpt{0.125}});
+  opts.insert_or_assign("mode", wire::RunnerOpt{wire::StringOpt{"f\xc3\xa4st"}});
+  opts.insert_or_assign("verbose", wire::RunnerOpt{wire::BooleanOpt{true}});
+  load.runner_opts = std::move(opts);
+  load.visible_device = wire::GpuDevice{"GPU-6f1e5c2a-0b3d-4c8e-9a7f-1d2e3f4a5b6c"};
+  load.carton_manifest_hash = std::string(64, 'a');
+  return load;
+}
+
 void require_clean_exit(MockCore& core, CoreGoes how, bool require_zero, std::chrono::milliseconds timeout) {
   const int status = how == CoreGoes::kVanishes ? core.vanish_and_wait(timeout) : core.close_and_wait(timeout);
   const std::string when = how == CoreGoes::kVanishes ? "the core vanishing" : "the core dropping it";

@@ -70,6 +70,11 @@ struct TempDir {
   TempDir& operator=(const TempDir&) = delete;
 };
 
+// A Pack of `dir` laid out as model/weights.bin and tmp/, served read-write, with
+// input_path "/model" and temp_folder "/tmp": absolute paths inside the served root, as
+// carton's core passes host paths.
+wire::PackRequest pack_request(MockCore& core, const TempDir& dir);
+
 std::string variant_name(const wire::RPCResponseData& d);
 
 void require_no_violations(const MockCore& core, const std::string& allowed_substring = "");
@@ -100,12 +105,13 @@ void load_model(MockCore& core, const CaseContext& ctx);
 // and must outlive the request.
 wire::LoadRequest model_load_request(MockCore& core, const CaseContext& ctx, std::optional<TempDir>& empty,
                                      std::optional<wire::Map<std::string, wire::RunnerOpt>> runner_opts = {});
-// A Pack of `dir`/model (one file) into `dir`/tmp, served read-write, with the
-// absolute-looking paths carton's pack() passes.
-wire::PackRequest pack_request(MockCore& core, const TempDir& dir);
-
 // A handle no Seal returned.
 constexpr wire::SealHandle kUnsealedHandle{0x5ea10000deadull};
+
+// A Load as the core sends it for a model that uses everything the request can carry:
+// runner_opts of every type, a GPU device, a manifest hash, a framework requirement and
+// a compat version.
+wire::LoadRequest load_with_everything(wire::FsToken fs);
 
 // The wait status of a runner that must exit (not by a signal, and with status 0 if
 // `require_zero`) within `timeout` of the core dropping it (close_and_wait) or of the
@@ -129,5 +135,8 @@ void add_echo_cases(std::vector<Case>& r);
 void add_model_cases(std::vector<Case>& r);
 // One protocol case per request variant of the schema (request_variant_cases.cpp).
 void add_request_variant_cases(std::vector<Case>& r);
+void add_log_cases(std::vector<Case>& r);          // protocol: log_cases.cpp
+void add_process_cases(std::vector<Case>& r);      // protocol: process_cases.cpp
+void add_echo_many_cases(std::vector<Case>& r);    // echo: echo_many_cases.cpp
 
 }  // namespace carton::conformance::suite

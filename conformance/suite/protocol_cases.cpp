@@ -1,6 +1,9 @@
 // The protocol suite: what carton's core relies on from every runner (docs/conformance.md).
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -15,6 +18,10 @@ namespace carton::conformance::suite {
 namespace {
 
 // ---- protocol ------------------------------------------------------------------------
+
+// How long logs_any_time waits after its last reply for a second reply to it: a runner
+// that answers twice does it at once, and every runner checked pays this wait.
+constexpr std::chrono::milliseconds kLateReplyWait{50};
 
 // bytes, so splitting them belongs to robustness, not to the protocol.)
 void protocol_bootstrap(const CaseContext& ctx) { bootstrap_with(ctx, false); }
@@ -34,6 +41,23 @@ void protocol_pack(const CaseContext& ctx) {
     throw Failure("expected a PackResponse reply to Pack, got ErrorResponse: " +
                   std::get<wire::ErrorResponse>(replies[0].data).e);
   }
+  // carton saves (or, for load_unpacked, serves) what output_path names, on the
+  // filesystem it served: a path that is not there fails the pack.
+  const std::string& output = std::get<wire::PackResponse>(replies[0].data).output_path;
+  if (output.empty() || !std::filesystem::exists(dir.path + (output[0] == '/' ? "" : "/") + output)) {
+    throw Failure("expected Pack's output_path to name a file or directory of the served filesystem (input_path "
+                  "\"/model\", temp_folder \"/tmp\"), got \"" + output + "\", which is not there");
+  }
+  require_no_violations(*core);
+}
+
+void protocol_load_options(const CaseContext& ctx) {
+  auto core = start(ctx);
+  std::optional<TempDir> empty;
+  if (ctx.model_dir.empty()) empty.emplace();
+  // Options the runner does not know may be refused with Error; the request must decode.
+  expect_ok_or_error<wire::LoadResponse>(
+      "Load", core->call(load_with_everything(core->serve_directory(empty ? empty->path : ctx.model_dir, false))));
   require_no_violations(*core);
 }
 
@@ -107,7 +131,9 @@ void protocol_logs_any_time(const CaseContext& ctx) {
   TensorMap x{{"x", Tensor::from_values<float>({1}, {1})}};
   expect_ok_or_error<wire::InferResponse>("InferWithTensors", core->call(wire::InferWithTensorsRequest{x, false}));
   // Log records (id 0, complete, LogMessage) are accepted by the core at any time; any
-  // other unsolicited or undecodable frame is a violation.
+  // other unsolicited or undecodable frame is a violation. A second reply to the Load
+  // comes before the Infer's (the channel keeps order); one to the Infer gets a moment.
+  std::this_thread::sleep_for(kLateReplyWait);
   require_no_violations(*core);
 }
 
@@ -125,7 +151,10 @@ void add_protocol_cases(std::vector<Case>& r) {
   add("bootstrap", "FileSystem channel sent before Rpc; the runner takes both and answers Load",
       protocol_bootstrap);
   add("load", "Load of an empty read-only filesystem gets one complete Load or Error reply", protocol_load);
-  add("pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply",
+  add("load_options",
+      "Load with options of every type, a GPU device and a manifest hash gets one complete Load or Error reply",
+      protocol_load_options);
+  add("pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply naming a path there",
       protocol_pack);
   add("seal_infer_with_handle", "Seal then InferWithHandle get Seal/Infer or Error replies only",
       protocol_seal_infer_with_handle);

@@ -1,7 +1,6 @@
 // The registry of conformance cases and how one case is run. The cases themselves are in
-// protocol_cases.cpp, request_variant_cases.cpp, robustness_cases.cpp, echo_cases.cpp
-// and model_cases.cpp; each starts its own MockCore, so one broken case cannot disturb
-// the next, and reports a broken rule as "expected ..., got ...".
+// the *_cases.cpp files; each starts its own MockCore, so one broken case cannot
+// disturb the next, and reports a broken rule as "expected ..., got ...".
 #include "suite/suite.hpp"
 
 #include <fnmatch.h>
@@ -16,8 +15,11 @@ std::vector<Case> build_registry() {
   std::vector<Case> r;
   add_protocol_cases(r);
   add_request_variant_cases(r);
+  add_log_cases(r);
+  add_process_cases(r);
   add_robustness_cases(r);
   add_echo_cases(r);
+  add_echo_many_cases(r);
   add_model_cases(r);
   return r;
 }

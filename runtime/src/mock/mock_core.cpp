@@ -48,6 +48,12 @@ std::map<std::string, std::string> runner_environment(const MockCoreOptions& o) 
   return env;
 }
 
+bool streams(const wire::RPCRequestData& request) {
+  if (const auto* r = std::get_if<wire::InferWithTensorsRequest>(&request)) return r->streaming;
+  if (const auto* r = std::get_if<wire::InferWithHandleRequest>(&request)) return r->streaming;
+  return false;
+}
+
 }  // namespace
 
 struct MockCore::Impl {
@@ -81,6 +87,8 @@ struct MockCore::Impl {
     std::vector<wire::RPCResponse> responses;
     bool complete = false;
     bool taken = false;  // wait() returned the responses; the entry stays for violations
+    bool streams = false;  // the request asked for partial results
+    std::string refused;   // a reply the real core panics on at once; wait() throws it
   };
   std::map<std::uint64_t, Pending> pending;
   std::vector<wire::LogRecord> logs;
@@ -134,6 +142,15 @@ struct MockCore::Impl {
     if (it == pending.end() || it->second.complete) {
       violations.push_back("a response for id " + std::to_string(response.id.value) +
                            (it == pending.end() ? ", which no request has" : ", whose request was already answered"));
+      return;
+    }
+    if (!response.complete && !it->second.streams) {
+      // carton's client panics on it (client.rs: a partial reply to a one-shot request).
+      const std::string what = "complete: false sent to a non-streaming request (id " +
+                               std::to_string(response.id.value) + ")";
+      violations.push_back(what);
+      if (it->second.refused.empty()) it->second.refused = what + ", which the real core panics on";
+      cv.notify_all();
       return;
     }
     it->second.complete = response.complete;
@@ -219,7 +236,7 @@ wire::RpcId MockCore::send(wire::RPCRequestData request) {
     // Past any id a raw payload took (send_raw_payload), so no two requests share one.
     while (m.pending.count(m.next_id)) ++m.next_id;
     id = wire::RpcId{m.next_id++};
-    m.pending[id.value];
+    m.pending[id.value].streams = streams(request);
   }
   m.rpc->send(wire::encode_message(wire::RPCRequest{id, std::move(request)}, m.options.revision));
   return id;
@@ -230,9 +247,10 @@ std::vector<wire::RPCResponse> MockCore::wait(wire::RpcId id) {
   std::unique_lock<std::mutex> lock(m.mu);
   auto& p = m.pending[id.value];
   const bool done = m.driver.wait(
-      lock, [&] { return p.complete || m.closed || !m.revision_mismatch.empty(); },
+      lock, [&] { return p.complete || m.closed || !m.revision_mismatch.empty() || !p.refused.empty(); },
       IoDriver::Clock::now() + m.options.call_timeout);
   if (!m.revision_mismatch.empty()) throw RevisionMismatch(m.revision_mismatch);
+  if (!p.refused.empty()) throw ProtocolError(p.refused);
   if (!done) {
     throw ProtocolError("no complete response to request " + std::to_string(id.value) + " within " +
                         std::to_string(m.options.call_timeout.count()) + " ms");
