@@ -168,26 +168,35 @@ TensorLayout checked_layout(std::string_view name, const wire::Tensor& t) {
   return l;
 }
 
-ElementArray c_order(std::string_view name, const wire::Tensor& t) {
+ElementArray ElementArray::over(std::string_view name, const wire::Tensor& t) {
   require_numeric(name, t);
   ElementArray a;
   a.layout_ = checked_layout(name, t);
   a.dtype_ = t.dtype();
+  a.data_ = t.bytes().data();
+  a.owner_ = t.bytes().owner();
+  return a;
+}
+
+std::uint8_t* ElementArray::own_copy(std::size_t bytes) {
+  auto [p, owner] = allocate(bytes);
+  data_ = p;
+  owner_ = std::move(owner);
+  copied_ = true;
+  return p;
+}
+
+ElementArray c_order(std::string_view name, const wire::Tensor& t) {
+  ElementArray a = ElementArray::over(name, t);
   const std::size_t element = wire::element_size(t.dtype());
-  const wire::Bytes& stored = t.bytes();
-  if (a.layout_.numel == 0 || (a.layout_.c_order && is_aligned(stored.data(), element))) {
-    a.data_ = stored.data();
-    a.owner_ = stored.owner();
-  } else {
-    auto [p, owner] = allocate(a.size_bytes());
+  const std::uint8_t* stored = t.bytes().data();
+  if (a.layout_.numel != 0 && !(a.layout_.c_order && is_aligned(stored, element))) {
+    std::uint8_t* p = a.own_copy(a.size_bytes());
     if (a.layout_.c_order) {
-      std::memcpy(p, stored.data(), a.size_bytes());
+      std::memcpy(p, stored, a.size_bytes());
     } else {
-      gather(p, stored.data(), a.layout_, element);
+      gather(p, stored, a.layout_, element);
     }
-    a.data_ = p;
-    a.owner_ = std::move(owner);
-    a.copied_ = true;
   }
   // The elements are in C order now, whatever strides the tensor had.
   if (!a.layout_.c_order) {
@@ -202,21 +211,11 @@ ElementArray c_order(std::string_view name, const wire::Tensor& t) {
 }
 
 ElementArray aligned(std::string_view name, const wire::Tensor& t) {
-  require_numeric(name, t);
-  ElementArray a;
-  a.layout_ = checked_layout(name, t);
-  a.dtype_ = t.dtype();
+  ElementArray a = ElementArray::over(name, t);
   const wire::Bytes& stored = t.bytes();
-  if (is_aligned(stored.data(), wire::element_size(t.dtype()))) {
-    a.data_ = stored.data();
-    a.owner_ = stored.owner();
-    return a;
+  if (!is_aligned(stored.data(), wire::element_size(t.dtype()))) {
+    std::memcpy(a.own_copy(stored.size()), stored.data(), stored.size());
   }
-  auto [p, owner] = allocate(stored.size());
-  std::memcpy(p, stored.data(), stored.size());
-  a.data_ = p;
-  a.owner_ = std::move(owner);
-  a.copied_ = true;
   return a;
 }
 

@@ -96,6 +96,10 @@ class ElementArray {
  private:
   friend ElementArray c_order(std::string_view, const wire::Tensor&);
   friend ElementArray aligned(std::string_view, const wire::Tensor&);
+  // A view of t's storage with its checked layout; own_copy() then replaces the memory
+  // with `bytes` of its own and returns it to be filled.
+  static ElementArray over(std::string_view name, const wire::Tensor& t);
+  std::uint8_t* own_copy(std::size_t bytes);
   [[noreturn]] void throw_dtype_mismatch(wire::DType wanted) const;
 
   wire::DType dtype_ = wire::DType::kFloat32;
