@@ -3,15 +3,11 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <memory>
-#include <new>
 #include <optional>
 #include <vector>
 
-#include "carton/runtime/frame_reader.hpp"
-#include "carton/runtime/large_buffer_pool.hpp"
+#include "carton/runner/tensor_access.hpp"
 
 namespace carton::examples::torchscript {
 
@@ -53,96 +49,18 @@ std::optional<wire::DType> carton_dtype(at::ScalarType t) {
   throw ConversionError("output '" + key + "': " + why);
 }
 
-std::string dims_text(const wire::Shape& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
-// Sizes and element strides as torch takes them, checked against the stored elements:
-// carton does not check that a received tensor's shape and strides stay inside its
-// storage, and torch would read past it.
-struct Layout {
-  std::vector<std::int64_t> sizes;
-  std::vector<std::int64_t> strides;  // empty: contiguous
-  bool empty = false;                 // a dimension is 0: no element is read
-};
-
-Layout checked_layout(const std::string& key, const wire::Tensor& t, std::size_t stored) {
-  constexpr std::uint64_t kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  const wire::Shape& shape = t.shape();
-  if (t.strides() && t.strides()->size() != shape.size()) {
-    fail_input(key, "shape " + dims_text(shape) + " has " + std::to_string(shape.size()) + " dimensions but strides " +
-                        dims_text(*t.strides()) + " has " + std::to_string(t.strides()->size()));
-  }
-  Layout l;
-  for (auto d : shape) {
-    if (d > kMax) fail_input(key, "dimension " + std::to_string(d) + " is larger than torch's limit (2^63-1)");
-    l.sizes.push_back(static_cast<std::int64_t>(d));
-    l.empty |= d == 0;
-  }
-  if (t.strides()) {
-    for (auto s : *t.strides()) {
-      if (s > kMax) fail_input(key, "stride " + std::to_string(s) + " is larger than torch's limit (2^63-1)");
-      l.strides.push_back(static_cast<std::int64_t>(s));
-    }
-  }
-  if (l.empty) return l;
-  // The last element read: sum of (size - 1) * stride, contiguous strides by default.
-  std::uint64_t last = 0, step = 1;
-  bool overflow = false;
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    const std::uint64_t stride = t.strides() ? (*t.strides())[i] : step;
-    std::uint64_t span;
-    overflow |= __builtin_mul_overflow(shape[i] - 1, stride, &span);
-    overflow |= __builtin_add_overflow(last, span, &last);
-    if (!t.strides()) overflow |= __builtin_mul_overflow(step, shape[i], &step);
-  }
-  if (overflow || last >= stored) {
-    fail_input(key, "shape " + dims_text(shape) + (t.strides() ? " with strides " + dims_text(*t.strides()) : "") +
-                        " reads past its " + std::to_string(stored) + " stored elements");
-  }
-  return l;
-}
-
-// Large staging copies reuse memory: a fresh 64 MiB buffer costs 16,384 first-touch
-// page faults, ~300 ms on the reference VM, ten times the copy itself. The pool lives
-// as long as the last tensor over one of its buffers.
-constexpr std::size_t kPooledCopyBytes = runtime::FrameReader::kHugePayloadBytes;
-
-at::Tensor aligned_copy(const wire::Bytes& bytes, std::int64_t elements, const at::TensorOptions& options) {
-  if (bytes.size() < kPooledCopyBytes) {
-    at::Tensor storage = at::empty({elements}, options);
-    std::memcpy(storage.data_ptr(), bytes.data(), bytes.size());
-    return storage;
-  }
-  static const auto pool = runtime::LargeBufferPool::create();
-  std::shared_ptr<std::uint8_t> buffer = pool->acquire(bytes.size());
-  if (!buffer) throw std::bad_alloc();
-  std::memcpy(buffer.get(), bytes.data(), bytes.size());
-  std::uint8_t* data = buffer.get();
-  return at::from_blob(data, {elements}, [buffer = std::move(buffer)](void*) {}, options);
-}
-
 at::Tensor numeric_to_torch(const std::string& key, const wire::Tensor& t, at::ScalarType dtype, c10::Device device) {
-  const std::size_t esize = wire::element_size(t.dtype());
-  const Layout l = checked_layout(key, t, t.storage_elements());
+  // A view into the frame with the tensor's own strides, or one aligned copy of its
+  // stored elements when they are misaligned there (runner/tensor_access.hpp).
+  const runner::ElementArray a = runner::aligned(key, t);
   const auto cpu = at::TensorOptions().dtype(dtype).device(at::kCPU);
   at::Tensor out;
-  if (l.empty) {
-    out = at::empty(l.sizes, cpu);
-  } else if (reinterpret_cast<std::uintptr_t>(t.bytes().data()) % esize != 0) {
-    // Misaligned in the frame: copy the stored elements once into aligned memory, then
-    // view them with the tensor's layout.
-    at::Tensor storage = aligned_copy(t.bytes(), static_cast<std::int64_t>(t.storage_elements()), cpu);
-    out = l.strides.empty() ? storage.narrow(0, 0, c10::multiply_integers(l.sizes)).view(l.sizes)
-                            : storage.as_strided(l.sizes, l.strides);
+  if (a.numel() == 0) {
+    out = at::empty(a.sizes(), cpu);
   } else {
     // See the header on why handing torch the frame's memory as writable is safe.
-    void* data = const_cast<std::uint8_t*>(t.bytes().data());
-    auto keep_frame = [owner = t.bytes().owner()](void*) {};
-    out = l.strides.empty() ? at::from_blob(data, l.sizes, keep_frame, cpu)
-                            : at::from_blob(data, l.sizes, l.strides, keep_frame, cpu);
+    void* data = const_cast<void*>(a.data());
+    out = at::from_blob(data, a.sizes(), a.strides(), [owner = a.owner()](void*) {}, cpu);
   }
   return device.is_cpu() ? out : out.to(device);
 }
@@ -158,8 +76,8 @@ c10::IValue strings_to_torch(const std::string& key, const wire::Tensor& t) {
     fail_input(key, "a string tensor of " + std::to_string(shape.size()) +
                         " dimensions; carton's TorchScript runner takes strings of 0 dimensions (str) or 1 (List[str])");
   }
-  const Layout l = checked_layout(key, t, strings.size());
-  const std::uint64_t stride = t.strides() ? (*t.strides())[0] : 1;
+  const runner::TensorLayout l = runner::checked_layout(key, t);
+  const std::uint64_t stride = static_cast<std::uint64_t>(l.strides[0]);
   c10::List<std::string> list;
   list.reserve(shape[0]);
   for (std::uint64_t i = 0; i < shape[0]; ++i) list.push_back(strings[i * stride]);
@@ -188,15 +106,10 @@ wire::Tensor tensor_from_torch(const std::string& key, at::Tensor t) {
   t = t.resolve_neg();                            // no-op unless a lazy negation view
   if (!t.is_contiguous()) t = t.contiguous();     // a copy
   wire::Shape shape(t.sizes().begin(), t.sizes().end());
-  const std::size_t esize = wire::element_size(*dtype);
-  if (t.numel() == 0) {
-    // carton stores max(numel, 1) elements; its core reads our tensors the same way.
-    return wire::Tensor::from_bytes(*dtype, std::move(shape), wire::Bytes::adopt(std::vector<std::uint8_t>(esize, 0)));
-  }
-  const auto* data = static_cast<const std::uint8_t*>(t.data_ptr());
-  const std::size_t nbytes = static_cast<std::size_t>(t.numel()) * esize;
-  auto owner = std::make_shared<const at::Tensor>(std::move(t));
-  return wire::Tensor::from_bytes(*dtype, std::move(shape), wire::Bytes(std::move(owner), data, nbytes));
+  const void* data = t.data_ptr();
+  const std::size_t nbytes = static_cast<std::size_t>(t.numel()) * wire::element_size(*dtype);
+  // No copy: the reply holds torch's buffer until it is written.
+  return wire::Tensor::adopt(*dtype, std::move(shape), data, nbytes, std::make_shared<const at::Tensor>(std::move(t)));
 }
 
 wire::Tensor strings_from_torch(const std::string& key, c10::ArrayRef<c10::IValue> items) {

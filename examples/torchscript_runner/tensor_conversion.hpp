@@ -17,10 +17,10 @@
 //   in   A numeric tensor is a torch tensor over the received frame (from_blob with
 //        the tensor's element strides; the deleter holds the frame until torch drops
 //        the tensor): no copy. One copy when its elements are not aligned for their
-//        type (they may start at any offset in a frame; the copy goes into reused
-//        memory from a LargeBufferPool when it is 4 MiB or more), or when the model
-//        runs on a CUDA device. Strings are copied into torch strings.
-//   out  A contiguous CPU tensor is sent from torch's own buffer (the wire tensor
+//        type, or when the model runs on a CUDA device. The SDK's runner::aligned()
+//        (carton/runner/tensor_access.hpp) checks the layout against the storage and
+//        makes that copy. Strings are copied into torch strings.
+//   out  A contiguous CPU tensor is sent from torch's own buffer (wire::Tensor::adopt
 //        holds a reference to the at::Tensor until the response is written): no copy.
 //        One copy for a non-contiguous tensor (.contiguous()) or one on another
 //        device. Strings are copied.

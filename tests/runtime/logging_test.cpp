@@ -324,6 +324,30 @@ BOOST_AUTO_TEST_CASE(channel_becomes_target) {
   BOOST_TEST(got[1].args == "text");
 }
 
+// A runner author's first try: a logger made in the statement. It must compile, log
+// once with that logger's channel, and stay one statement under if/else.
+BOOST_AUTO_TEST_CASE(carton_log_takes_a_temporary_logger) {
+  BridgeFixture f;
+  int evaluated = 0;
+  const auto make = [&] {
+    ++evaluated;
+    return make_logger("made_here");
+  };
+  CARTON_LOG(make(), info) << "from a temporary";
+  const bool flag = false;
+  if (flag)
+    CARTON_LOG(make_logger("never"), error) << "not logged";
+  else
+    CARTON_LOG(make_logger("else_branch"), warning) << "else";
+  const auto got = f.collector.take();
+  BOOST_TEST(evaluated == 1);
+  BOOST_REQUIRE_EQUAL(got.size(), 2u);
+  BOOST_TEST(got[0].metadata.target == "made_here");
+  BOOST_TEST(got[0].args == "from a temporary");
+  BOOST_TEST(got[1].metadata.target == "else_branch");
+  BOOST_TEST(got[1].metadata.level == Level::Warn);
+}
+
 BOOST_AUTO_TEST_CASE(carton_log_attaches_file_line_and_module) {
   BridgeFixture f;
   Logger log = make_logger("loc");

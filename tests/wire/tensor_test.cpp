@@ -103,3 +103,54 @@ BOOST_AUTO_TEST_CASE(typed_access_checks_dtype_and_bounds) {
   BOOST_TEST(t.numel() == 2u);
   BOOST_TEST(Tensor::from_values<float>({3, 0}, {0.0f}).numel() == 0u);
 }
+
+// Building outputs: the cost each factory promises, and carton's padding element for a
+// tensor with a 0 dimension, which a runner should never have to think of.
+BOOST_AUTO_TEST_CASE(output_factories_copy_once_or_not_at_all) {
+  std::vector<float> values{1.5f, -0.0f, 3.0f, 4.0f};
+  const float* before = values.data();
+  const Tensor moved = Tensor::from_values<float>({2, 2}, std::move(values));
+  BOOST_TEST(reinterpret_cast<const float*>(moved.bytes().data()) == before);  // taken over, not copied
+
+  const float framework_buffer[4] = {1.5f, -0.0f, 3.0f, 4.0f};
+  const Tensor copied = Tensor::copy_of(DType::kFloat32, {2, 2}, framework_buffer, sizeof framework_buffer);
+  BOOST_TEST(copied.bytes().data() != reinterpret_cast<const std::uint8_t*>(framework_buffer));
+  BOOST_TEST((copied == moved));  // bit-exact, -0.0 included
+
+  bool released = false;
+  {
+    auto* heap = new double[3]{1, 2, 3};
+    std::shared_ptr<const void> owner(heap, [&](const void* p) {
+      delete[] static_cast<const double*>(p);
+      released = true;
+    });
+    const Tensor adopted = Tensor::adopt(DType::kFloat64, {3}, heap, 3 * sizeof(double), std::move(owner));
+    BOOST_TEST(adopted.bytes().data() == reinterpret_cast<const std::uint8_t*>(heap));
+    BOOST_TEST(adopted.value<double>(2) == 3.0);
+    const Tensor kept = adopted;  // a copy of the tensor shares the buffer
+    BOOST_TEST(!released);
+  }
+  BOOST_TEST(released);  // the deleter runs when the last tensor over it is gone
+}
+
+BOOST_AUTO_TEST_CASE(output_factories_store_carton_padding_element_and_check_sizes) {
+  const Tensor empty = Tensor::copy_of(DType::kInt64, {0, 3}, nullptr, 0);
+  BOOST_TEST(empty.storage_elements() == 1u);
+  BOOST_TEST(empty.numel() == 0u);
+  const Tensor adopted_empty = Tensor::adopt(DType::kFloat32, {5, 0}, nullptr, 0, nullptr);
+  BOOST_TEST(adopted_empty.bytes().size() == 4u);
+  // It encodes as carton stores it: one element.
+  const auto bytes = wire::encode_message(infer(empty), CoreRevision::Carton0_0_1).flatten();
+  const auto back = wire::decode_message<wire::RPCRequest>(test::bytes_of(bytes), CoreRevision::Carton0_0_1);
+  BOOST_TEST(std::get<wire::InferWithTensorsRequest>(back.data).tensors.at("t").bytes().size() == 8u);
+
+  const float two[2] = {1, 2};
+  try {
+    Tensor::copy_of(DType::kFloat32, {3}, two, sizeof two);
+    BOOST_FAIL("a size mismatch must throw");
+  } catch (const std::invalid_argument& e) {
+    BOOST_TEST(std::string(e.what()) == "Tensor::copy_of: shape [3] of float32 needs 12 bytes, got 8");
+  }
+  BOOST_CHECK_THROW(Tensor::adopt(DType::kString, {1}, two, 4, nullptr), std::invalid_argument);
+  BOOST_CHECK_THROW(Tensor::copy_of(DType::kUInt8, {1ull << 32, 1ull << 32}, two, 8), std::invalid_argument);
+}

@@ -59,6 +59,48 @@ Tensor Tensor::from_bytes(DType dtype, Shape shape, Bytes storage, std::optional
   return t;
 }
 
+namespace {
+
+// The bytes a C-order tensor of `shape` stores: numel elements, or one for numel 0.
+std::size_t stored_bytes(const char* what, DType dtype, const Shape& shape, std::size_t given) {
+  if (!is_numeric(dtype)) {
+    throw std::invalid_argument(std::string("Tensor::") + what + ": " + to_string(dtype) + " is not a numeric dtype");
+  }
+  std::uint64_t numel = 1;
+  bool overflow = false;
+  for (auto d : shape) overflow |= __builtin_mul_overflow(numel, d, &numel);
+  std::uint64_t bytes = 0;
+  overflow |= __builtin_mul_overflow(numel, element_size(dtype), &bytes);
+  if (overflow || bytes != given) {
+    std::string dims;
+    for (auto d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+    throw std::invalid_argument(std::string("Tensor::") + what + ": shape [" + dims + "] of " + to_string(dtype) +
+                                " needs " + (overflow ? "more than 2^64-1" : std::to_string(bytes)) + " bytes, got " +
+                                std::to_string(given));
+  }
+  return numel == 0 ? element_size(dtype) : given;
+}
+
+// The padding element of a tensor with a 0 dimension, shared by all of them.
+Bytes padding_element(std::size_t element) {
+  static const std::uint64_t kZero = 0;
+  return Bytes(std::shared_ptr<const void>(), reinterpret_cast<const std::uint8_t*>(&kZero), element);
+}
+
+}  // namespace
+
+Tensor Tensor::copy_of(DType dtype, Shape shape, const void* data, std::size_t bytes) {
+  const std::size_t stored = stored_bytes("copy_of", dtype, shape, bytes);
+  if (stored != bytes) return from_bytes(dtype, std::move(shape), padding_element(stored));
+  return from_bytes(dtype, std::move(shape), Bytes::copy_of(data, bytes));
+}
+
+Tensor Tensor::adopt(DType dtype, Shape shape, const void* data, std::size_t bytes, std::shared_ptr<const void> owner) {
+  const std::size_t stored = stored_bytes("adopt", dtype, shape, bytes);
+  if (stored != bytes) return from_bytes(dtype, std::move(shape), padding_element(stored));
+  return from_bytes(dtype, std::move(shape), Bytes(std::move(owner), static_cast<const std::uint8_t*>(data), bytes));
+}
+
 Tensor Tensor::from_strings(Shape shape, std::vector<std::string> values, std::optional<Shape> strides) {
   Tensor t;
   t.dtype_ = DType::kString;

@@ -7,7 +7,8 @@
 //
 // Usage:
 //   CARTON_LOG(carton::runtime::sdk_logger(), error) << "load failed: " << what;
-//   auto log = carton::runtime::make_logger("my_runner");   // keep it, it is not free
+//   auto log = carton::runtime::make_logger("my_runner");   // keep it: making one is not free
+//   CARTON_LOG(carton::runtime::make_logger("once"), info) << "...";  // compiles, but pays that each time
 //   CARTON_LOG(log, info) << "model loaded";
 //   CARTON_LOG_MODULE(log, debug, "my_runner::loader") << "...";
 //
@@ -53,8 +54,15 @@ const boost::log::attribute_name& module_attribute();
 
 // The attributes are only evaluated when the record passes the filters.
 // add_value stores character arrays and pointers as std::string.
+//
+// `logger` is evaluated once and bound to a reference for the statement, so it may be
+// a temporary (CARTON_LOG(make_logger("x"), info) compiles; BOOST_LOG_SEV alone needs
+// an lvalue and names it twice). The two loops run their body exactly once; they exist
+// to scope that reference and keep the macro one statement (safe under if/else).
 #define CARTON_LOG_MODULE(logger, sev, module)                                                  \
-  BOOST_LOG_SEV((logger), ::boost::log::trivial::sev)                                            \
+  for (bool carton_log_once_ = true; carton_log_once_; carton_log_once_ = false)                 \
+    for (auto&& carton_log_logger_ = (logger); carton_log_once_; carton_log_once_ = false)       \
+  BOOST_LOG_SEV(carton_log_logger_, ::boost::log::trivial::sev)                                  \
       << ::boost::log::add_value(::carton::runtime::detail::file_attribute(), __FILE__)          \
       << ::boost::log::add_value(::carton::runtime::detail::line_attribute(),                    \
                                  static_cast<unsigned int>(__LINE__))                           \

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -73,6 +74,30 @@ class Tensor {
     return from_bytes(DTypeOf<T>::value, std::move(shape),
                       Bytes::copy_of(values.data(), values.size() * sizeof(T)), std::move(strides));
   }
+  // Takes the vector over: no copy.
+  template <class T>
+  static Tensor from_values(Shape shape, std::vector<T>&& values, std::optional<Shape> strides = std::nullopt) {
+    static_assert(std::is_arithmetic_v<T>, "numeric element type expected");
+    auto owner = std::make_shared<const std::vector<T>>(std::move(values));
+    const auto* p = reinterpret_cast<const std::uint8_t*>(owner->data());
+    const std::size_t n = owner->size() * sizeof(T);
+    return from_bytes(DTypeOf<T>::value, std::move(shape), Bytes(std::move(owner), p, n), std::move(strides));
+  }
+
+  // Outputs a framework produced, in C order (`bytes` = numel * element size). Both
+  // store the one element carton expects of a tensor with a 0 dimension (FACTS.md:
+  // storage holds max(numel, 1) elements), so `bytes` may be 0 for those. Throws
+  // std::invalid_argument when `bytes` does not match the shape.
+  //
+  // copy_of: exactly one copy, into storage the tensor owns; the framework's buffer may
+  // be reused as soon as it returns (XGBoost's prediction buffer, say).
+  static Tensor copy_of(DType dtype, Shape shape, const void* data, std::size_t bytes);
+  // adopt: no copy. The tensor points at `data`, and `owner` keeps it alive until the
+  // last copy of the tensor is dropped, which for a reply is after its bytes are written
+  // to the socket. Make the owner hold the framework's buffer (a shared_ptr to a cv::Mat
+  // or at::Tensor, or shared_ptr<void>(p, deleter) for a malloc'd array).
+  static Tensor adopt(DType dtype, Shape shape, const void* data, std::size_t bytes,
+                      std::shared_ptr<const void> owner);
   static Tensor from_strings(Shape shape, std::vector<std::string> values,
                              std::optional<Shape> strides = std::nullopt);
   static Tensor nested(std::vector<Tensor> children);
