@@ -21,7 +21,9 @@ struct Outcome {
 // OpenCV's DNN module in this process, used directly: the importer on model.onnx's
 // bytes, every input as a float32 cv::Mat (the only input type the 4.6 importer's
 // data layer computes with), forward() on the graph's output names, each output cast
-// to the dtype the graph declares for it.
+// to the dtype the graph declares for it and given the expected shape when it has the
+// expected number of elements (a cv::Mat has 2+ dimensions, so OpenCV answers [3, 1]
+// for [3]): this judges OpenCV's numbers, the upper bound of what a runner can pass.
 Outcome run_with_opencv(const TestCase& tc);
 
 }  // namespace carton::onnx_corpus

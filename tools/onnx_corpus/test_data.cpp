@@ -133,6 +133,14 @@ std::vector<stdfs::path> numbered(const stdfs::path& dir, const std::string& pre
 
 std::vector<DataSet> read_sets(const TestCase& tc, const std::vector<stdfs::path>& set_dirs);
 
+// The file's tensor under the graph's name. The corpus stores bfloat16 data as uint16
+// bits (numpy has no bfloat16); the graph says what they are.
+Array as_declared(Array a, const ValueInfo& v) {
+  a.name = v.name;
+  if (v.elem_type == TensorProto::BFLOAT16 && a.elem_type == TensorProto::UINT16) a.elem_type = TensorProto::BFLOAT16;
+  return a;
+}
+
 }  // namespace
 
 std::uint64_t Array::numel() const {
@@ -266,13 +274,11 @@ std::vector<DataSet> read_sets(const TestCase& tc, const std::vector<stdfs::path
     }
     for (std::size_t i = 0; i < in_files.size(); ++i) {
       if (!tc.inputs[i].is_tensor) throw std::runtime_error("input '" + tc.inputs[i].name + "' is not a tensor");
-      set.inputs.push_back(read_tensor(in_files[i]));
-      set.inputs.back().name = tc.inputs[i].name;
+      set.inputs.push_back(as_declared(read_tensor(in_files[i]), tc.inputs[i]));
     }
     for (std::size_t i = 0; i < out_files.size(); ++i) {
       if (!tc.outputs[i].is_tensor) throw std::runtime_error("output '" + tc.outputs[i].name + "' is not a tensor");
-      set.outputs.push_back(read_tensor(out_files[i]));
-      set.outputs.back().name = tc.outputs[i].name;
+      set.outputs.push_back(as_declared(read_tensor(out_files[i]), tc.outputs[i]));
     }
     sets.push_back(std::move(set));
   }
