@@ -35,11 +35,10 @@ void protocol_pack(const CaseContext& ctx) {
   std::filesystem::create_directories(dir.path + "/tmp");
   std::ofstream(dir.path + "/model/weights.bin") << "conformance";
   wire::PackRequest pack{core->serve_directory(dir.path, true), "/model", "/tmp"};
-  const auto replies = core->call(std::move(pack));
-  if (!expect_ok_or_error<wire::PackResponse>("Pack", replies)) {
-    throw Failure("expected a PackResponse reply to Pack, got ErrorResponse: " +
-                  std::get<wire::ErrorResponse>(replies[0].data).e);
-  }
+  // A runner that checks what it packs (the ONNX runner imports the model first)
+  // answers an Error for this directory, which holds no model: that is one complete
+  // reply too, as for Load.
+  expect_ok_or_error<wire::PackResponse>("Pack", core->call(std::move(pack)));
   require_no_violations(*core);
 }
 
@@ -131,7 +130,7 @@ void add_protocol_cases(std::vector<Case>& r) {
   add("bootstrap", "FileSystem channel sent before Rpc; the runner takes both and answers Load",
       protocol_bootstrap);
   add("load", "Load of an empty read-only filesystem gets one complete Load or Error reply", protocol_load);
-  add("pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply",
+  add("pack", "Pack on a read-write filesystem with absolute paths inside it gets one Pack or Error reply",
       protocol_pack);
   add("seal_infer_with_handle", "Seal then InferWithHandle get Seal/Infer or Error replies only",
       protocol_seal_infer_with_handle);

@@ -19,7 +19,7 @@ std::string clean_opencv_message(const std::string& message) {
 }
 
 std::string describe_import_error(const std::string& opencv_message, const ModelInfo& info) {
-  static const std::regex node_re(R"re(Node \[([^@\]]*)@([^\]]*)\]:\((?:onnx_node_output_[0-9]+!)?([^)]*)\) parse error: ([\s\S]*))re");
+  static const std::regex node_re(R"re(Node \[([^@\]]*)@([^\]]*)\]:\((?:onnx_node(?:_output_[0-9]+)?!)?([^)]*)\) parse error: ([\s\S]*))re");
   static const std::regex no_layer_re(R"re(Can't create layer "[^"]*" of type "([^"]*)")re");
   const std::string engine = "OpenCV " CV_VERSION;
   std::smatch m;

@@ -202,6 +202,7 @@ std::int64_t ModelInfo::opset_of(const std::string& domain) const {
 
 const NodeInfo* ModelInfo::node_making(const std::string& output) const {
   for (const auto& n : nodes) {
+    if (!n.name.empty() && n.name == output) return &n;
     for (const auto& o : n.outputs) {
       if (o == output) return &n;
     }
@@ -229,8 +230,12 @@ ModelInfo check_model(const wire::Bytes& bytes, const std::string& file) {
   if (!model.has_graph() || model.graph().node_size() == 0) {
     throw ModelError(file + ": the graph has no nodes");
   }
-  Walker walker;
-  walker.graph(model.graph(), "");  // external data first: the checker would look for the file on this disk
+  try {
+    // External data first: the checker would look for such a file on this disk.
+    Walker().graph(model.graph(), "");
+  } catch (const ModelError& e) {
+    throw ModelError(file + ": " + e.what());
+  }
   try {
     ::onnx::checker::check_model(model);
   } catch (const std::exception& e) {

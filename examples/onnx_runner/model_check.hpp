@@ -72,7 +72,8 @@ struct ModelInfo {
   std::int64_t ir_version = 0;
   std::string producer;  // "pytorch 1.13.1"
   std::int64_t opset_of(const std::string& domain) const;  // 0 when not imported
-  // The node that makes `output` (a value name), or null.
+  // The node named `output`, or the one that makes the value `output`, or null
+  // (OpenCV names a layer after its node, or its first output when it has no name).
   const NodeInfo* node_making(const std::string& output) const;
   std::string describe(const NodeInfo& node) const;
 };
