@@ -31,13 +31,14 @@ class MLP(torch.nn.Module):
 
 
 class CNN(torch.nn.Module):
-    # Conv + batch norm + ReLU + pool + linear: what OpenCV fuses.
+    # A small CIFAR-sized classifier (3 x 32 x 32 in, 10 classes out): conv + batch norm
+    # + ReLU + pool + linear + softmax, what OpenCV fuses. bench/onnx_bench times it.
     def __init__(self):
         super().__init__()
         self.features = torch.nn.Sequential(
-            torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Conv2d(8, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1))
-        self.head = torch.nn.Linear(16, 10)
+            torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1))
+        self.head = torch.nn.Linear(64, 10)
 
     def forward(self, image):
         return torch.softmax(self.head(torch.flatten(self.features(image), 1)), dim=1)
@@ -81,7 +82,7 @@ def main(out):
     shapes = []
     cases = {
         "mlp": (MLP(), {"x": (16,)}, ["y"]),
-        "cnn": (CNN(), {"image": (3, 16, 16)}, ["probs"]),
+        "cnn": (CNN(), {"image": (3, 32, 32)}, ["probs"]),
         "two_io": (TwoInTwoOut(), {"left": (6,), "right": (5,)}, ["sum", "gate"]),
     }
     for name, (model, inputs, outputs) in cases.items():

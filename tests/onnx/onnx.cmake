@@ -5,6 +5,13 @@
 if(NOT TARGET carton-runner-onnx)
   return()
 endif()
+execute_process(COMMAND ${CARTON_PYTHON} -c "import torch, onnx, numpy"
+                RESULT_VARIABLE _onnx_py_ok OUTPUT_QUIET ERROR_QUIET)
+if(NOT _onnx_py_ok EQUAL 0)
+  message(STATUS "tests/onnx: not run (${CARTON_PYTHON} cannot import torch, onnx and numpy: install "
+                 "python3-torch, python3-onnx and python3-numpy, as scripts/install-deps.sh does)")
+  return()
+endif()
 
 carton_add_test(test_onnx
   SOURCES onnx/main.cpp onnx/onnx_models.cpp onnx/infer_test.cpp onnx/errors_test.cpp onnx/lifecycle_test.cpp
