@@ -26,6 +26,10 @@ add_dependencies(test_onnx carton-runner-onnx)
 set(_onnx_models ${CMAKE_CURRENT_BINARY_DIR}/onnx_models)
 add_test(NAME onnx_models COMMAND ${CARTON_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/onnx/make_models.py ${_onnx_models})
 set_tests_properties(onnx_models PROPERTIES LABELS onnx FIXTURES_SETUP onnx_models)
+# Its own .deb, extracted and discovered (with CARTON_REFERENCE_DIR: by carton too, and
+# the MLP loaded and run through carton's core).
+carton_add_runner_package_test(carton-runner-onnx RUNNER_NAME onnx REQUIREMENT ">=1.12"
+  MODEL_DIR ${_onnx_models}/mlp INPUT ${CMAKE_CURRENT_SOURCE_DIR}/onnx/mlp_input.json FIXTURES onnx_models LABELS onnx)
 if(TARGET carton-conformance)
   add_test(NAME onnx_conformance_with_model
     COMMAND $<TARGET_FILE:carton-conformance> --runner $<TARGET_FILE:carton-runner-onnx>
