@@ -62,6 +62,23 @@ wire::InferWithTensorsRequest request(int batch) {
   return r;
 }
 
+mock::MockCoreOptions runner_options() {
+  mock::MockCoreOptions o;
+  o.runner_path = CARTON_ONNX_RUNNER;
+  o.call_timeout = std::chrono::milliseconds(120000);  // the Load's import check, a first forward
+  return o;
+}
+
+void load_cnn(mock::MockCore& core) {
+  wire::LoadRequest load;
+  load.fs = core.serve_directory((g_models / "cnn").string(), false);
+  load.runner_name = "onnx";
+  load.required_framework_version = "*";
+  load.runner_compat_version = 1;
+  load.visible_device = wire::CpuDevice{};
+  core.core().load(load);
+}
+
 template <class F>
 void timed(benchmark::State& state, F&& once) {
   for (int i = 0; i < kWarmup; ++i) once();
@@ -93,17 +110,8 @@ void BM_Cnn_InProcess(benchmark::State& state) {
 
 void BM_Cnn_Runner(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
-  mock::MockCoreOptions o;
-  o.runner_path = CARTON_ONNX_RUNNER;
-  o.call_timeout = std::chrono::milliseconds(120000);
-  mock::MockCore core(o);
-  wire::LoadRequest load;
-  load.fs = core.serve_directory((g_models / "cnn").string(), false);
-  load.runner_name = "onnx";
-  load.required_framework_version = "*";
-  load.runner_compat_version = 1;
-  load.visible_device = wire::CpuDevice{};
-  core.core().load(load);
+  mock::MockCore core(runner_options());
+  load_cnn(core);
   const auto req = request(batch);
   const double idle_kb = bench::status_kb(core.runner_pid(), "VmHWM");
   std::size_t outputs = 0;
@@ -120,17 +128,8 @@ void BM_Cnn_Runner(benchmark::State& state) {
 // kIterations requests after the warm-up.
 void BM_Cnn_RunnerCpu(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
-  mock::MockCoreOptions o;
-  o.runner_path = CARTON_ONNX_RUNNER;
-  o.call_timeout = std::chrono::milliseconds(120000);
-  mock::MockCore core(o);
-  wire::LoadRequest load;
-  load.fs = core.serve_directory((g_models / "cnn").string(), false);
-  load.runner_name = "onnx";
-  load.required_framework_version = "*";
-  load.runner_compat_version = 1;
-  load.visible_device = wire::CpuDevice{};
-  core.core().load(load);
+  mock::MockCore core(runner_options());
+  load_cnn(core);
   const auto req = request(batch);
   for (int i = 0; i < kWarmup; ++i) core.core().infer_with_tensors({req.tensors, false});
   const auto runner_before = bench::ProcCounters::read(core.runner_pid());

@@ -7,20 +7,9 @@
 
 namespace carton::examples::onnx {
 
-namespace {
-
 using ::onnx::TensorProto;
 
-std::size_t onnx_elem_size(std::int32_t t) {
-  switch (t) {
-    case TensorProto::FLOAT: case TensorProto::INT32: case TensorProto::UINT32: return 4;
-    case TensorProto::DOUBLE: case TensorProto::INT64: case TensorProto::UINT64: case TensorProto::COMPLEX64: return 8;
-    case TensorProto::COMPLEX128: return 16;
-    case TensorProto::INT16: case TensorProto::UINT16: case TensorProto::FLOAT16: case TensorProto::BFLOAT16: return 2;
-    case TensorProto::INT8: case TensorProto::UINT8: case TensorProto::BOOL: return 1;
-    default: return 0;
-  }
-}
+namespace {
 
 // The number of values a typed field must hold for `numel` elements, and its size.
 std::pair<std::int64_t, std::int64_t> typed_values(const TensorProto& t, std::int64_t numel) {
@@ -153,6 +142,17 @@ ValueSpec value_spec(const ::onnx::ValueInfoProto& v, const char* kind, bool is_
 }
 
 }  // namespace
+
+std::size_t onnx_elem_size(std::int32_t t) {
+  switch (t) {
+    case TensorProto::FLOAT: case TensorProto::INT32: case TensorProto::UINT32: return 4;
+    case TensorProto::DOUBLE: case TensorProto::INT64: case TensorProto::UINT64: case TensorProto::COMPLEX64: return 8;
+    case TensorProto::COMPLEX128: return 16;
+    case TensorProto::INT16: case TensorProto::UINT16: case TensorProto::FLOAT16: case TensorProto::BFLOAT16: return 2;
+    case TensorProto::INT8: case TensorProto::UINT8: case TensorProto::BOOL: return 1;
+    default: return 0;
+  }
+}
 
 std::string onnx_type_name(std::int32_t t) {
   switch (t) {

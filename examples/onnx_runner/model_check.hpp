@@ -84,6 +84,8 @@ ModelInfo check_model(const wire::Bytes& bytes, const std::string& file);
 
 // "float16" for an onnx::TensorProto_DataType; "elem_type 99" when unknown.
 std::string onnx_type_name(std::int32_t elem_type);
+// Bytes per element of an onnx::TensorProto_DataType; 0 for string and unknown types.
+std::size_t onnx_elem_size(std::int32_t elem_type);
 // The carton dtype an ONNX element type maps to (tensor_mapping.hpp), or nullopt.
 std::optional<wire::DType> carton_dtype(std::int32_t elem_type);
 

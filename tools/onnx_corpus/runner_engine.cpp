@@ -7,6 +7,7 @@
 
 #include "carton/mock/mock_core.hpp"
 #include "compare.hpp"
+#include "model_check.hpp"
 
 namespace carton::onnx_corpus {
 
@@ -17,23 +18,11 @@ using onnx::TensorProto;
 // A first forward() of a large model, and the runner's import check, take seconds.
 constexpr std::chrono::milliseconds kCallTimeout{120000};
 
-// carton's dtype for an ONNX element type, as the runner maps it (docs/runners/onnx.md):
-// bool travels as uint8, float16 and bfloat16 as float32.
+// carton's dtype for an ONNX element type: the runner's mapping (bool as uint8, float16
+// and bfloat16 as float32), and strings, which the runner refuses at Load.
 std::optional<wire::DType> carton_dtype(std::int32_t t) {
-  switch (t) {
-    case TensorProto::FLOAT: case TensorProto::FLOAT16: case TensorProto::BFLOAT16: return wire::DType::kFloat32;
-    case TensorProto::DOUBLE: return wire::DType::kFloat64;
-    case TensorProto::INT8: return wire::DType::kInt8;
-    case TensorProto::INT16: return wire::DType::kInt16;
-    case TensorProto::INT32: return wire::DType::kInt32;
-    case TensorProto::INT64: return wire::DType::kInt64;
-    case TensorProto::UINT8: case TensorProto::BOOL: return wire::DType::kUInt8;
-    case TensorProto::UINT16: return wire::DType::kUInt16;
-    case TensorProto::UINT32: return wire::DType::kUInt32;
-    case TensorProto::UINT64: return wire::DType::kUInt64;
-    case TensorProto::STRING: return wire::DType::kString;
-    default: return std::nullopt;
-  }
+  if (t == TensorProto::STRING) return wire::DType::kString;
+  return examples::onnx::carton_dtype(t);
 }
 
 wire::Tensor to_wire(const Array& a) {

@@ -1,5 +1,7 @@
 #include "test_data.hpp"
 
+#include "model_check.hpp"
+
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
@@ -13,6 +15,8 @@ namespace carton::onnx_corpus {
 
 namespace stdfs = std::filesystem;
 using onnx::TensorProto;
+using carton::examples::onnx::onnx_elem_size;
+using carton::examples::onnx::onnx_type_name;
 
 namespace {
 
@@ -92,15 +96,15 @@ Array array_of(const TensorProto& t, const stdfs::path& file) {
     a.strings.assign(t.string_data().begin(), t.string_data().end());
     return a;
   }
-  if (elem_size(a.elem_type) == 0) throw std::runtime_error(file.string() + ": unknown elem_type " + std::to_string(a.elem_type));
+  if (onnx_elem_size(a.elem_type) == 0) throw std::runtime_error(file.string() + ": unknown elem_type " + std::to_string(a.elem_type));
   if (t.has_raw_data()) {
     a.data.assign(t.raw_data().begin(), t.raw_data().end());
   } else {
     a.data = typed_data(t);
   }
-  if (a.data.size() != a.numel() * elem_size(a.elem_type)) {
+  if (a.data.size() != a.numel() * onnx_elem_size(a.elem_type)) {
     throw std::runtime_error(file.string() + ": " + std::to_string(a.data.size()) + " bytes of data for " +
-                             std::to_string(a.numel()) + " elements of " + elem_type_name(a.elem_type));
+                             std::to_string(a.numel()) + " elements of " + onnx_type_name(a.elem_type));
   }
   return a;
 }
@@ -149,38 +153,7 @@ std::uint64_t Array::numel() const {
   return n;
 }
 
-std::size_t elem_size(std::int32_t elem_type) {
-  switch (elem_type) {
-    case TensorProto::FLOAT: case TensorProto::INT32: case TensorProto::UINT32: return 4;
-    case TensorProto::DOUBLE: case TensorProto::INT64: case TensorProto::UINT64: case TensorProto::COMPLEX64: return 8;
-    case TensorProto::COMPLEX128: return 16;
-    case TensorProto::INT16: case TensorProto::UINT16: case TensorProto::FLOAT16: case TensorProto::BFLOAT16: return 2;
-    case TensorProto::INT8: case TensorProto::UINT8: case TensorProto::BOOL: return 1;
-    default: return 0;
-  }
-}
-
-std::string elem_type_name(std::int32_t elem_type) {
-  switch (elem_type) {
-    case TensorProto::FLOAT: return "float32";
-    case TensorProto::DOUBLE: return "float64";
-    case TensorProto::FLOAT16: return "float16";
-    case TensorProto::BFLOAT16: return "bfloat16";
-    case TensorProto::INT8: return "int8";
-    case TensorProto::INT16: return "int16";
-    case TensorProto::INT32: return "int32";
-    case TensorProto::INT64: return "int64";
-    case TensorProto::UINT8: return "uint8";
-    case TensorProto::UINT16: return "uint16";
-    case TensorProto::UINT32: return "uint32";
-    case TensorProto::UINT64: return "uint64";
-    case TensorProto::BOOL: return "bool";
-    case TensorProto::STRING: return "string";
-    case TensorProto::COMPLEX64: return "complex64";
-    case TensorProto::COMPLEX128: return "complex128";
-    default: return "elem_type " + std::to_string(elem_type);
-  }
-}
+std::string elem_type_name(std::int32_t elem_type) { return onnx_type_name(elem_type); }
 
 std::vector<double> to_doubles(const Array& a) {
   const std::uint64_t n = a.numel();
@@ -205,7 +178,7 @@ std::vector<double> to_doubles(const Array& a) {
       case TensorProto::UINT64: out[i] = static_cast<double>(get(std::uint64_t{}, i)); break;
       case TensorProto::FLOAT16: out[i] = half_to_double(get(std::uint16_t{}, i)); break;
       case TensorProto::BFLOAT16: out[i] = bfloat16_to_double(get(std::uint16_t{}, i)); break;
-      default: throw std::runtime_error("no numeric values for " + elem_type_name(a.elem_type));
+      default: throw std::runtime_error("no numeric values for " + onnx_type_name(a.elem_type));
     }
   }
   return out;

@@ -28,9 +28,8 @@ struct Array {
 
 // Elements of a numeric Array widened to double (bool as 0/1).
 std::vector<double> to_doubles(const Array& a);
-// "float32", "int64", ... for an elem_type; "elem_type 16" for the ones without a name.
+// Element type names and sizes: the runner's (examples/onnx_runner/model_check.hpp).
 std::string elem_type_name(std::int32_t elem_type);
-std::size_t elem_size(std::int32_t elem_type);  // 0 for string and unknown types
 
 struct ValueInfo {
   std::string name;
