@@ -8,7 +8,8 @@
 #   P/share/carton-runner-sdk/                the generator, its templates and the schema;
 #                                             carton-new-runner's project templates
 #   P/lib/cmake/CartonRunnerSDK/              package config, version, exported targets,
-#                                             CartonRunner.cmake (carton_add_runner)
+#                                             CartonRunner.cmake (carton_add_runner) and
+#                                             CartonRunnerToml.cmake, its build step
 #
 # Every path in the package is relative to P, so the prefix can be moved.
 include(CMakePackageConfigHelpers)
@@ -26,7 +27,7 @@ install(TARGETS carton-wire carton-conformance EXPORT CartonRunnerSDKTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT ${CARTON_SDK_COMPONENT})
 # Globbed, so headers added to runtime/include or generated/ are installed without
 # touching this file.
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ ${PROJECT_SOURCE_DIR}/generated/
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ ${CARTON_GENERATED_DIR}/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT ${CARTON_SDK_COMPONENT}
         FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
 
@@ -54,4 +55,5 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerSDKConf
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerSDKConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerSDKConfigVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/CartonRunner.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/CartonRunnerToml.cmake
         DESTINATION ${CARTON_SDK_CMAKEDIR} COMPONENT ${CARTON_SDK_COMPONENT})

@@ -26,13 +26,15 @@ cmake --build "$build" -j "$jobs" --target carton-runner-noop carton-runner-file
 "$build/conformance/carton-conformance" --runner "$build/examples/file_runner/carton-runner-file" \
   --core-version all --suite protocol,robustness
 # The TorchScript runner, when libtorch was found: a model made now with Debian's
-# python3-torch is served to every Load, so Load must succeed and the infers run.
+# python3-torch is served to every Load, so Load must succeed and the infers run, and
+# the model suite checks the doubler's outputs for doubler_check.json's inputs.
 if cmake --build "$build" --target help | grep -w carton-runner-torchscript > /dev/null; then
   cmake --build "$build" -j "$jobs" --target carton-runner-torchscript
   models=$(mktemp -d)
   /usr/bin/python3 "$root/tests/torch/make_models.py" "$models" > /dev/null
   "$build/conformance/carton-conformance" --runner "$build/examples/torchscript_runner/carton-runner-torchscript" \
-    --core-version all --suite protocol,robustness --model-dir "$models/doubler"
+    --core-version all --suite protocol,robustness --model-dir "$models/doubler" \
+    --model-check "$root/tests/conformance/doubler_check.json"
 else
   echo "main: carton-runner-torchscript is not built (no libtorch, or CARTON_WITH_TORCH=0)"
 fi

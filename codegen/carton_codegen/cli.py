@@ -6,12 +6,17 @@ import argparse
 import difflib
 import os
 import sys
+import traceback
 from typing import Dict, List, Optional
 
 from . import bfbs, emit, lock, model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# Exit codes: 0 written or current; 1 (--check) generated/ is stale; 2 the schema or the
+# lock is refused (each problem on one line); 3 the generator itself failed.
+EXIT_STALE, EXIT_REFUSED, EXIT_INTERNAL = 1, 2, 3
 
 
 def load(schema: str, flatc: str) -> model.Model:
@@ -67,42 +72,63 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="write nothing; exit 1 with a diff if the output directory is not current")
     p.add_argument("--lock", help="the released revisions' frozen wire (default: wire.lock beside the schema)")
     p.add_argument("--release", metavar="REVISION",
-                   help="record REVISION's wire in the lock (it can no longer change), then generate")
+                   help="record REVISION's wire in the lock (it can no longer change), then generate; again for a "
+                        "released REVISION, re-record it after a rename (its bytes unchanged)")
+    p.add_argument("--allow-byte-change", action="store_true",
+                   help="with --release of a released REVISION: re-record it although its bytes change (only when "
+                        "the lock recorded them wrong)")
     args = p.parse_args(argv)
+    if args.allow_byte_change and not args.release:
+        p.error("--allow-byte-change only applies to --release REVISION")
     lock_path = args.lock or lock.default_path(args.schema)
+    try:
+        return _run(args, lock_path)
+    except Exception:  # a bug of the generator: never mistaken for a stale generated/ (1) or a refusal (2)
+        print("carton-codegen: internal error, please report it with the schema that caused it:", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+def _run(args: argparse.Namespace, lock_path: str) -> int:
     try:
         m = load(args.schema, args.flatc)
         locked = lock.read(lock_path)
+        was = None
         if args.release:
-            locked = lock.release(m, locked, args.release)
+            was = locked.get(lock.revision_name(m, args.release) or "")
+            locked = lock.release(m, locked, args.release, args.allow_byte_change)
         problems = lock.check(m, locked)
         files = emit.Emitter(m).render()
     except bfbs.FlatcError as e:
         print(f"carton-codegen: flatc rejected the schema:\n{e}", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     except model.ModelError as e:
         print("carton-codegen: the schema cannot describe the wire:", file=sys.stderr)
         for prob in e.problems:
             print(f"  {prob}", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     except lock.LockError as e:
         print(f"carton-codegen: {e}", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     if problems:
         print(f"carton-codegen: the schema changes the bytes of a released revision ({lock_path}):", file=sys.stderr)
         for prob in problems:
             print(f"  {prob}", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     if args.release:
+        name = lock.revision_name(m, args.release)
         with open(lock_path, "w", encoding="utf-8") as f:
             f.write(lock.render(locked))
-        print(f"carton-codegen: released {args.release}; {lock_path} now freezes {', '.join(locked)}")
+        how = f"released {name}" if was is None else f"{name} was already released, unchanged" \
+            if was == locked[name] else f"re-recorded {name} (names only, its bytes unchanged)" \
+            if lock.same_bytes(was, locked[name]) else f"re-recorded {name} with changed bytes (--allow-byte-change)"
+        print(f"carton-codegen: {how}; {lock_path} now freezes {', '.join(locked)}")
     if args.check:
         diff = check(files, args.out)
         if diff:
             sys.stdout.writelines(diff)
             print(f"carton-codegen: {args.out} is stale; run codegen/carton-codegen to regenerate", file=sys.stderr)
-            return 1
+            return EXIT_STALE
         print(f"carton-codegen: {args.out} is current ({len(files)} files; released: {', '.join(locked) or 'none'})")
         return 0
     write(files, args.out)

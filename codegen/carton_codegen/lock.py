@@ -16,6 +16,7 @@ a diff of the wire.
 from __future__ import annotations
 
 import os
+import re
 from typing import Callable, Dict, List, Optional, Tuple
 
 from . import model as M
@@ -135,20 +136,87 @@ def read(path: str) -> Dict[str, Description]:
         return parse(f.read(), os.path.basename(path))
 
 
-def release(model: M.Model, locked: Dict[str, Description], revision: str) -> Dict[str, Description]:
-    """`locked` plus `revision` (a name or enumerator) described from the schema, oldest first."""
+def release(model: M.Model, locked: Dict[str, Description], revision: str,
+            allow_byte_change: bool = False) -> Dict[str, Description]:
+    """`locked` plus `revision` (a name or enumerator) described from the schema, oldest first.
+
+    Releasing a revision the lock already holds re-records it: allowed when only names
+    changed (a rename keeps every byte), refused when its bytes change unless
+    `allow_byte_change` says they are meant to (the lock recorded them wrong)."""
     info = _revision(model, revision)
     if info is None:
         raise LockError(f"--release {revision}: not a core revision (known: "
                         f"{', '.join(r.name for r in model.revision_info)})")
+    new = describe(model, info.enumerator)
+    if info.name in locked and not allow_byte_change and not same_bytes(locked[info.name], new):
+        changes = "\n".join(f"  {p}" for p in check(model, {info.name: locked[info.name]}))
+        raise LockError(f"--release {info.name}: {info.name} is already released and the schema changes its bytes:\n"
+                        f"{changes}\nA released revision's bytes never change: restore the schema. Only if the "
+                        f"lock recorded them wrong, run again with --allow-byte-change and say why in the commit.")
     released = dict(locked)
-    released[info.name] = describe(model, info.enumerator)
+    released[info.name] = new
     order = [r.name for r in model.revision_info]
     return {name: released[name] for name in sorted(released, key=lambda n: order.index(n) if n in order else -1)}
 
 
 def _revision(model: M.Model, text: str) -> Optional[M.Revision]:
     return next((r for r in model.revision_info if text in (r.name, r.enumerator)), None)
+
+
+def revision_name(model: M.Model, text: str) -> Optional[str]:
+    """The name users type of the revision `text` names (a name or an enumerator)."""
+    info = _revision(model, text)
+    return info.name if info else None
+
+
+# ------------------------------------------------------------------- the bytes alone
+
+def _references(desc: Description, entry: str, kind: str) -> Tuple[Tuple[str, ...], List[str]]:
+    """An entry without its names: (its shape, the declarations it refers to in order).
+    A field keeps its position and type with every declaration name replaced by "@"; a
+    union variant keeps its index; an enum value keeps its number."""
+    key, rest = entry.split(" ", 1)
+    if kind == "enum":
+        return (key,), []
+    if kind == "union":
+        return (key,), [rest]
+    tokens = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\S", rest.split(": ", 1)[1])
+    return (key,) + tuple("@" if tok in desc else tok for tok in tokens), [tok for tok in tokens if tok in desc]
+
+
+def _roots(desc: Description) -> List[str]:
+    """The declarations nothing else refers to: the messages."""
+    referenced = {ref for header, entries in desc.values() for e in entries
+                  for ref in _references(desc, e, header.split()[0])[1]}
+    return sorted(d for d in desc if d not in referenced)
+
+
+def same_bytes(old: Description, new: Description) -> bool:
+    """Whether two descriptions of a revision put the same bytes on the wire: they may
+    differ in the names of declarations, fields, variants and enum values, nothing else."""
+    assumed = set()  # pairs taken as equal while they are compared (the tensor recurses)
+
+    def same(a: str, b: str) -> bool:
+        if (a, b) in assumed:
+            return True
+        assumed.add((a, b))
+        (ha, ea), (hb, eb) = old[a], new[b]
+        ka, kb = ha.split(), hb.split()
+        if ka[:1] + ka[2:] != kb[:1] + kb[2:] or len(ea) != len(eb):
+            return False
+        for x, y in zip(ea, eb):
+            (sx, rx), (sy, ry) = _references(old, x, ka[0]), _references(new, y, kb[0])
+            if sx != sy or not all(same(p, q) for p, q in zip(rx, ry)):
+                return False
+        return True
+
+    ro, rn = _roots(old), _roots(new)
+    pairs = [(r, r) for r in ro if r in rn]
+    lone_old, lone_new = [r for r in ro if r not in rn], [r for r in rn if r not in ro]
+    if len(lone_old) != len(lone_new) or len(lone_old) > 1:
+        return False  # a message came or went (one renamed message is paired below)
+    pairs += list(zip(lone_old, lone_new))
+    return all(same(a, b) for a, b in pairs)
 
 
 # ---------------------------------------------------------------------------- checking

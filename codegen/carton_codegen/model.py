@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Dict, List, Optional, Set, Union as TUnion
+from typing import Dict, List, Optional, Tuple
 
-from . import bfbs, native, service
+from . import bfbs, native, revisions, service
+from .revisions import Revision  # noqa: F401 (model.Revision)
 from .source import Locator
+# The wire types are part of the model's vocabulary: model.Scalar, model.min_wire_size, ...
+from .wire_types import (DTYPES, LENGTH_WIDTH, SCALARS, TAG_WIDTHS, WIRE_OVERRIDES,  # noqa: F401
+                         Bytes, EnumRef, Map, Option, RecordRef, Scalar, String, UnionRef, Vector, WireType,
+                         _unions_in, min_wire_size, refs)
 
 
 class ModelError(Exception):
@@ -23,84 +28,6 @@ class ModelError(Exception):
     def __init__(self, problems: List[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-# ---------------------------------------------------------------------------- wire types
-
-SCALARS = {
-    # bfbs base type: (wire name, C++ type, byte width)
-    bfbs.BOOL: ("bool", "bool", 1),
-    bfbs.BYTE: ("i8", "std::int8_t", 1),
-    bfbs.UBYTE: ("u8", "std::uint8_t", 1),
-    bfbs.SHORT: ("i16", "std::int16_t", 2),
-    bfbs.USHORT: ("u16", "std::uint16_t", 2),
-    bfbs.INT: ("i32", "std::int32_t", 4),
-    bfbs.UINT: ("u32", "std::uint32_t", 4),
-    bfbs.LONG: ("i64", "std::int64_t", 8),
-    bfbs.ULONG: ("u64", "std::uint64_t", 8),
-    bfbs.FLOAT: ("f32", "float", 4),
-    bfbs.DOUBLE: ("f64", "double", 8),
-}
-TAG_WIDTHS = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
-WIRE_OVERRIDES = {"u64be": bfbs.ULONG}  # wire: "..." value -> the FlatBuffers type it applies to
-LENGTH_WIDTH = 8  # bincode fixint: every string, byte buffer, vector and map length is a u64
-
-# The tensor element types the runtime's Tensor supports; `dtype` attributes name these.
-DTYPES = ["float32", "float64", "string", "int8", "int16", "int32", "int64",
-          "uint8", "uint16", "uint32", "uint64", "nested"]
-
-
-@dataclasses.dataclass(frozen=True)
-class Scalar:
-    wire: str  # u8 .. u64, i8 .. i64, f32, f64, bool
-    cpp: str
-    width: int
-    big_endian: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class String:
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class Bytes:
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class Vector:
-    element: "WireType"
-
-
-@dataclasses.dataclass(frozen=True)
-class Map:
-    key: "WireType"
-    value: "WireType"
-    entry: str  # the entry table's name, for messages
-
-
-@dataclasses.dataclass(frozen=True)
-class Option:
-    inner: "WireType"
-
-
-@dataclasses.dataclass(frozen=True)
-class RecordRef:
-    name: str
-
-
-@dataclasses.dataclass(frozen=True)
-class UnionRef:
-    name: str
-
-
-@dataclasses.dataclass(frozen=True)
-class EnumRef:
-    name: str
-
-
-WireType = TUnion[Scalar, String, Bytes, Vector, Map, Option, RecordRef, UnionRef, EnumRef]
 
 
 # ------------------------------------------------------------------------- declarations
@@ -171,13 +98,6 @@ class Enum:
 
 
 @dataclasses.dataclass
-class Revision:
-    """One core revision: the enumerator `since` names, and the name users type."""
-    enumerator: str  # "Carton0_0_1"
-    name: str  # "0.0.1"
-
-
-@dataclasses.dataclass
 class Model:
     records: Dict[str, Record]
     unions: Dict[str, Union]
@@ -239,6 +159,7 @@ class _Builder:
     def __init__(self, schema: bfbs.Schema):
         self.s = schema
         self.problems: List[str] = []
+        self.unknown_since: List[Tuple[str, str]] = []  # (where, the unknown `since`)
         self.locator = Locator(schema.root)
 
     def problem(self, where: str, msg: str) -> None:
@@ -341,6 +262,10 @@ class _Builder:
         model = Model(records=records, unions=unions, enums=enums, revisions=revisions, files=self.files(),
                       locator=self.locator)
         self.revision_names(model)
+        if self.unknown_since:
+            # What is checked next depends on which revision has what: it would only add noise.
+            self.report_unknown_since(model)
+            raise ModelError(self.problems)
         self.check_union_fields(model)
         self.check_unions(model)
         self.check_replies(model)
@@ -361,43 +286,26 @@ class _Builder:
         return order
 
     def revisions(self) -> List[str]:
-        revs = [e for e in self.s.enums if not e.is_union and "revisions" in e.attributes]
-        if len(revs) != 1:
-            self.problem("schema", f"exactly one enum must carry the `revisions` attribute (found {len(revs)})")
-            return []
-        return [v.name for v in sorted(revs[0].values, key=lambda v: v.value)]
+        return revisions.enumerators(self.s, self.problem)
 
     def revision_names(self, model: Model) -> None:
-        """`revisions: "2023-09, 0.0.1"` names the enumerators, in order, as users type them."""
         e = model.revision_enum()
-        if e is None:
-            return
-        attrs = next(x.attributes for x in self.s.enums if x.name == e.qname)
-        text = attrs.get("revisions", "")
-        # A bare `revisions` (flatc records "0") names each revision by its enumerator.
-        names = [n.strip() for n in text.split(",")] if text.strip() not in ("", "0") else list(model.revisions)
-        if len(names) != len(model.revisions) or len(set(names)) != len(names) or \
-                any(not n or any(c.isspace() for c in n) for n in names):
-            self.problem(model.where(e), f"`revisions: \"{text}\"` must give one distinct name per revision, "
-                                         f"oldest first, separated by commas (the {len(model.revisions)} values are "
-                                         f"{', '.join(model.revisions)})")
-            names = list(model.revisions)
-        model.revision_info = [Revision(enumerator=r, name=n) for r, n in zip(model.revisions, names)]
-        default = attrs.get("default_revision")
-        if default is None:
-            model.default_revision = model.revisions[-1] if model.revisions else None
-            return
-        match = [r.enumerator for r in model.revision_info if default in (r.name, r.enumerator)]
-        if not match:
-            self.problem(model.where(e), f"default_revision: '{default}' is not a core revision "
-                                         f"(known: {', '.join(names)})")
-        model.default_revision = match[0] if match else None
+        if e is not None:
+            revisions.name_revisions(model, next(x.attributes for x in self.s.enums if x.name == e.qname),
+                                     self.problem)
 
     def check_since(self, where: str, attrs: Dict[str, str], revisions: List[str]) -> Optional[str]:
+        """The enumerator `since` names; None (and a problem, reported once the revision
+        names are known) when it names none, so nothing downstream meets an unknown one."""
         since = attrs.get("since")
         if since is not None and since not in revisions:
-            self.problem(where, f"since: '{since}' is not a core revision (known: {', '.join(revisions)})")
+            self.unknown_since.append((where, since))
+            return None
         return since
+
+    def report_unknown_since(self, model: Model) -> None:
+        for where, since in self.unknown_since:
+            self.problem(where, revisions.unknown_since(model, since))
 
     def record(self, o: bfbs.Object, revisions: List[str]) -> Record:
         where = self.locator.where(o.declaration_file, "struct" if o.is_struct else "table", _short(o.name))
@@ -512,55 +420,6 @@ class _Builder:
                     self.problem(model.where(r, f.name),
                                  "a vector of elements that take no bytes cannot be bounded; "
                                  "give the element a field or drop the vector")
-
-
-def refs(t: WireType) -> List[str]:
-    """Every declaration (record, union, enum) a value of this type contains."""
-    if isinstance(t, (RecordRef, UnionRef, EnumRef)):
-        return [t.name]
-    if isinstance(t, (Vector,)):
-        return refs(t.element)
-    if isinstance(t, Option):
-        return refs(t.inner)
-    if isinstance(t, Map):
-        return refs(t.key) + refs(t.value)
-    return []
-
-
-def _unions_in(t: WireType) -> List[str]:
-    if isinstance(t, UnionRef):
-        return [t.name]
-    if isinstance(t, Vector):
-        return _unions_in(t.element)
-    if isinstance(t, Option):
-        return _unions_in(t.inner)
-    if isinstance(t, Map):
-        return _unions_in(t.value)
-    return []
-
-
-def min_wire_size(model: Model, t: WireType, _seen: Optional[Set[str]] = None) -> int:
-    """The fewest bytes a value of this type occupies on the wire (bounds vector counts)."""
-    seen = _seen or set()
-    if isinstance(t, Scalar):
-        return t.width
-    if isinstance(t, (String, Bytes, Vector, Map)):
-        return LENGTH_WIDTH
-    if isinstance(t, Option):
-        return 1
-    if isinstance(t, EnumRef):
-        return model.enums[t.name].underlying.width
-    if isinstance(t, RecordRef):
-        # A field added by a later revision is absent in older ones: not part of the bound.
-        return sum(min_wire_size(model, f.type, seen) + (1 if f.always_some else 0)
-                   for f in model.records[t.name].fields if f.since is None)
-    if isinstance(t, UnionRef):
-        u = model.unions[t.name]
-        if t.name in seen:
-            return u.tag_width or 0  # recursion: the tag alone is a safe lower bound
-        seen = seen | {t.name}
-        return (u.tag_width or 0) + min((min_wire_size(model, RecordRef(v), seen) for v in u.variants), default=0)
-    raise TypeError(t)
 
 
 def build_model(schema: bfbs.Schema) -> Model:

@@ -48,20 +48,39 @@ def supports_streaming(model: "M.Model", revision: str) -> bool:
     return False
 
 
+def _since_hint(rec: "M.Record") -> str:
+    return f'since: "{rec.since}"' if rec.since else "since: the revision that adds it"
+
+
+def _home_fix(model: "M.Model", rec: "M.Record", requests: Optional["M.Union"]) -> str:
+    """Which union a table no union lists belongs in. A request (it has `reply`) goes in
+    the request union; any other variant in the union of its file whose next free index
+    is its wire_index, when exactly one is; otherwise every union of its file is named."""
+    if rec.reply and requests is not None:
+        home = [requests]
+    else:
+        same_file = [u for u in model.unions.values() if u.file == rec.file and not u.native]
+        home = [u for u in same_file if len(u.variants) == rec.wire_index] if rec.wire_index is not None else []
+        if len(home) != 1:
+            names = ", ".join(sorted(u.name for u in same_file))
+            return (f"add {rec.name} to the union it is a variant of ({rec.file}.fbs declares {names}) with the "
+                    f"next free wire_index, or drop its wire_index") if names else \
+                f"add {rec.name} to the union it belongs to"
+    return f"add {rec.name} to union {home[0].name} (wire_index: {len(home[0].variants)}, {_since_hint(rec)})"
+
+
 def check(model: "M.Model", problem: Problem) -> None:
     requests, responses = request_union(model), response_union(model)
     in_union = {q for u in model.unions.values() for q in u.variants}
-    request_unions = [u for u in model.unions.values() if any(model.records[q].reply for q in u.variants)]
+    replies_named = {model.records[q].reply for q in (requests.variants if requests else ())}
     for r in model.records.values():
         if r.qname in in_union or (r.wire_index is None and not r.reply):
             continue
+        if responses is not None and r.name in replies_named:
+            continue  # a reply left out of the response union: reported below, from its request
         # A request or variant no union lists generates nothing: say which union it was meant for.
-        home = next((u for u in request_unions if u.file == r.file and r.reply), None) or \
-            next((u for u in model.unions.values() if u.file == r.file), None)
-        fix = (f"add {r.name} to union {home.name} (wire_index: {len(home.variants)}, since: the revision "
-               "that adds it)") if home else f"add {r.name} to the union it belongs to"
         problem(model.where(r), f"is a union variant (it has {'`reply`' if r.reply else 'wire_index'}) but no "
-                                f"union lists it; {fix}")
+                                f"union lists it; {_home_fix(model, r, requests)}")
     if requests is None or responses is None:
         return
     replies = {model.records[q].name: model.records[q] for q in responses.variants}
@@ -80,9 +99,10 @@ def check(model: "M.Model", problem: Problem) -> None:
             continue  # reported by the model: the reply names no table
         reply = replies.get(req.reply)
         if reply is None:
+            since = f'since: "{req.since}"' if req.since else f"since: the revision of {req.name}"
             problem(model.where(req), f"reply '{req.reply}' is not a variant of union {responses.name}; add "
                                       f"{req.reply} to {responses.name} (wire_index: {len(responses.variants)}, "
-                                      f"since: the revision of {req.name})")
+                                      f"{since})")
             continue
         if reply.since and not model.present(reply.since, req.since or model.revisions[0]):
             problem(model.where(req), f"reply {reply.name} exists only from {reply.since}, after {req.name}; "

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import unittest.mock
 
 from carton_codegen import bfbs, cli, emit, lock, model as M
 
@@ -228,6 +229,41 @@ class LockTest(unittest.TestCase):
         with self.assertRaises(lock.LockError):
             lock.release(self.m, {}, "9.9.9")
 
+    def test_release_again_refuses_a_byte_change_unless_allowed(self):
+        locked = {"0.0.1": lock.describe(self.m, "Carton0_0_1")}
+        locked["0.0.1"]["SealHandle"][1][0] = "0 value: u32"  # the schema has changed it to u64 since
+        with self.assertRaises(lock.LockError) as ctx:
+            lock.release(self.m, locked, "0.0.1")
+        self.assertIn("--release 0.0.1: 0.0.1 is already released and the schema changes its bytes", str(ctx.exception))
+        self.assertIn("field SealHandle.value: position 0 was `value: u32`", str(ctx.exception))
+        self.assertIn("--allow-byte-change", str(ctx.exception))
+        again = lock.release(self.m, locked, "Carton0_0_1", allow_byte_change=True)
+        self.assertEqual(again["0.0.1"], lock.describe(self.m, "Carton0_0_1"))
+
+    def test_release_again_after_a_rename_needs_no_flag(self):
+        locked = {"0.0.1": lock.describe(self.m, "Carton0_0_1")}
+        entries = locked["0.0.1"]["PackRequest"][1]
+        entries[1] = entries[1].replace("input_path", "input")
+        again = lock.release(self.m, locked, "0.0.1")
+        self.assertEqual(again["0.0.1"], lock.describe(self.m, "Carton0_0_1"))
+
+    def test_same_bytes_ignores_names_only(self):
+        new = lock.describe(self.m, "Carton0_0_1")
+        old = {k: (h, list(e)) for k, (h, e) in new.items()}
+        # A referenced table renamed everywhere, a field and an enum value renamed.
+        old["Handle"] = ("struct Handle", ["0 v: u64"])
+        del old["SealHandle"]
+        for k, (h, e) in old.items():
+            old[k] = (h, [x.replace(": SealHandle", ": Handle") for x in e])
+        old["Level"] = (old["Level"][0], [x.replace("Warn", "Warning") for x in old["Level"][1]])
+        self.assertTrue(lock.same_bytes(old, new))
+        self.assertFalse(lock.same_bytes(lock.describe(self.m, "Carton2023_09"), new))
+        old["Level"] = (old["Level"][0], old["Level"][1][:-1])  # an enum value gone
+        self.assertFalse(lock.same_bytes(old, new))
+        old = {k: (h, list(e)) for k, (h, e) in new.items()}
+        old["Device"] = ("union Device u8", old["Device"][1])  # a tag width
+        self.assertFalse(lock.same_bytes(old, new))
+
 
 class ErrorSchemaTest(unittest.TestCase):
     def test_each_error_schema_fails_with_its_message(self):
@@ -237,9 +273,12 @@ class ErrorSchemaTest(unittest.TestCase):
             with self.subTest(os.path.basename(path)):
                 with open(path) as f:
                     expect = re.match(r"// expect: (.*)", f.readline()).group(1)
+                    absent = re.match(r"// not: (.*)", f.readline())  # a wrong fix the message must not suggest
                 with self.assertRaises((M.ModelError, bfbs.FlatcError)) as ctx:
                     load(path)
                 self.assertIn(expect, str(ctx.exception))
+                if absent:
+                    self.assertNotIn(absent.group(1), str(ctx.exception))
 
     def test_every_error_is_one_located_line_without_traceback(self):
         for path in sorted(glob.glob(os.path.join(HERE, "error", "*.fbs"))):
@@ -250,6 +289,16 @@ class ErrorSchemaTest(unittest.TestCase):
                 self.assertEqual(code, 2)
                 self.assertRegex(err.getvalue(), re.escape(os.path.basename(path)) + r":\d+:")
                 self.assertNotIn("Traceback", err.getvalue())
+
+    def test_a_generator_bug_is_exit_3_not_stale(self):
+        # --check's exit 1 means "generated/ is stale"; a crash must never read as that.
+        err = io.StringIO()
+        broken = unittest.mock.patch.object(emit.Emitter, "render", side_effect=ValueError("boom"))
+        with broken, contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = cli.main(["--schema", os.path.join(HERE, "ok", "minimal.fbs"), "--check", "--flatc", FLATC])
+        self.assertEqual(code, 3)
+        self.assertIn("carton-codegen: internal error", err.getvalue())
+        self.assertIn("ValueError: boom", err.getvalue())
 
     def test_cli_reports_flatc_location_and_exit_code(self):
         path = os.path.join(HERE, "error", "undeclared_attribute.fbs")

@@ -1,9 +1,9 @@
 // carton-conformance: checks a carton runner binary against the protocol, as carton's
 // core would drive it, or checks this SDK's decoder against conformance/cases.
 //
-//   carton-conformance --runner PATH [--core-version 0.0.1|2023-09|all]
-//                      [--suite protocol,robustness,echo] [--case GLOB] [--json FILE]
-//                      [--junit FILE] [--model-dir DIR] [--timeout S]
+//   carton-conformance --runner PATH [--core-version REVISION|all]
+//                      [--suite protocol,robustness,echo,model] [--case GLOB] [--json FILE]
+//                      [--junit FILE] [--model-dir DIR] [--model-check FILE]... [--timeout S]
 //   carton-conformance --decoder [DIR]
 //   carton-conformance --list
 //
@@ -28,6 +28,7 @@
 #include "carton/conformance/roundtrip.hpp"
 #include "carton/wire/core_revision.hpp"
 #include "report.hpp"
+#include "suite/model_check.hpp"
 #include "suite/suite.hpp"
 
 #ifndef CARTON_SDK_VERSION
@@ -94,8 +95,28 @@ struct RunnerOptions {
   std::string json_file;
   std::string junit_file;
   std::string model_dir;
+  std::vector<std::string> model_check_files;
   double timeout_s = 10;
 };
+
+// --model-check files, read before any case runs so that a broken one is a usage error.
+std::vector<std::shared_ptr<const cs::ModelCheck>> read_model_checks(const std::vector<std::string>& files) {
+  std::vector<std::shared_ptr<const cs::ModelCheck>> checks;
+  for (const auto& f : files) {
+    try {
+      checks.push_back(std::make_shared<const cs::ModelCheck>(cs::read_model_check(f)));
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("--model-check: ") + e.what());
+    }
+  }
+  return checks;
+}
+
+std::string suite_list() {
+  std::string out;
+  for (const auto& n : cs::suite_names()) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
 
 int run_runner(const RunnerOptions& o) {
   std::vector<std::pair<std::string, CoreRevision>> revisions;
@@ -112,11 +133,19 @@ int run_runner(const RunnerOptions& o) {
     }
     revisions = {{std::string(carton::wire::core_revision_name(*rev)), *rev}};
   }
-  const auto suites = split_commas(o.suites);
+  auto suites = split_commas(o.suites);
+  bool model_suite = false;
   for (const auto& s : suites) {
     bool known = false;
     for (const auto& n : cs::suite_names()) known |= n == s;
-    if (!known) throw UsageError("unknown suite '" + s + "'; valid suites: protocol, robustness, echo");
+    if (!known) throw UsageError("unknown suite '" + s + "'; valid suites: " + suite_list());
+    model_suite |= s == "model";
+  }
+  const auto model_checks = read_model_checks(o.model_check_files);
+  // A model check is a request to check the model: its suite runs whatever --suite says.
+  if (!model_checks.empty() && !model_suite) suites.push_back("model");
+  if (model_checks.empty() && model_suite) {
+    throw UsageError("the model suite needs --model-check FILE: the inputs and expected outputs to check");
   }
   std::vector<const cs::Case*> selected;
   for (const auto& c : cs::registry()) {
@@ -148,6 +177,7 @@ int run_runner(const RunnerOptions& o) {
     ctx.runner_path = o.runner;
     ctx.revision = rev;
     ctx.model_dir = o.model_dir;
+    ctx.model_checks = model_checks;
     ctx.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
     for (const auto* c : selected) {
       runs.push_back({rev_name, c->suite, c->name, cs::run_case(*c, ctx)});
@@ -184,11 +214,17 @@ int main(int argc, char** argv) {
   app.add_option("--core-version", o.core_version,
                  carton::wire::core_revision_names() + " or all (default " +
                      std::string(carton::wire::core_revision_name(carton::wire::kDefaultCoreRevision)) + ")");
-  app.add_option("--suite", o.suites, "Comma-separated suites: protocol, robustness, echo (default protocol,robustness)");
+  app.add_option("--suite", o.suites,
+                 "Comma-separated suites: " + suite_list() + " (default protocol,robustness; model is added by --model-check)");
   app.add_option("--case", o.case_glob, "Only cases whose suite/name or name matches this glob");
   app.add_option("--model-dir", o.model_dir,
                  "Serve DIR read-only to every Load (a runner that needs a model; default: an empty directory)")
       ->check(CLI::ExistingDirectory);
+  app.add_option("--model-check", o.model_check_files,
+                 "A JSON file of inputs and expected outputs for the model in --model-dir (ref-core's tensor "
+                 "format, with rtol/atol and runner_opts; docs/conformance.md): runs the model suite, which "
+                 "fails on an Error or a wrong output. Repeat for more checks")
+      ->check(CLI::ExistingFile);
   app.add_option("--json", o.json_file, "Also write the results as JSON to FILE");
   app.add_option("--junit", o.junit_file, "Also write the results as JUnit XML to FILE (one testcase per case and core version)");
   app.add_option("--timeout", o.timeout_s, "Seconds to wait for each reply (default 10)");

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 
@@ -86,14 +87,32 @@ void require_no_violations(const MockCore& core, const std::string& allowed_subs
   }
 }
 
-void load_model(MockCore& core, const CaseContext& ctx) {
-  std::optional<TempDir> empty;
+wire::LoadRequest model_load_request(MockCore& core, const CaseContext& ctx, std::optional<TempDir>& empty,
+                                     std::optional<wire::Map<std::string, wire::RunnerOpt>> runner_opts) {
   if (ctx.model_dir.empty()) empty.emplace();
   wire::LoadRequest load;
   load.fs = core.serve_directory(empty ? empty->path : ctx.model_dir, false);
   load.runner_name = "conformance";
   load.required_framework_version = "*";
-  const auto replies = core.call(std::move(load));
+  load.runner_opts = std::move(runner_opts);
+  return load;
+}
+
+std::vector<wire::RPCResponse> send_load(MockCore& core, const CaseContext& ctx,
+                                         std::optional<wire::Map<std::string, wire::RunnerOpt>> runner_opts) {
+  std::optional<TempDir> empty;
+  return core.call(model_load_request(core, ctx, empty, std::move(runner_opts)));
+}
+
+wire::PackRequest pack_request(MockCore& core, const TempDir& dir) {
+  std::filesystem::create_directories(dir.path + "/model");
+  std::filesystem::create_directories(dir.path + "/tmp");
+  std::ofstream(dir.path + "/model/weights.bin") << "conformance";
+  return wire::PackRequest{core.serve_directory(dir.path, true), "/model", "/tmp"};
+}
+
+void load_model(MockCore& core, const CaseContext& ctx) {
+  const auto replies = send_load(core, ctx);
   if (!expect_ok_or_error<wire::LoadResponse>("Load", replies) && !ctx.model_dir.empty()) {
     throw Failure("expected a LoadResponse for the model directory " + ctx.model_dir + ", got ErrorResponse: " +
                   std::get<wire::ErrorResponse>(replies[0].data).e);

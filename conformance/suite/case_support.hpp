@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -88,9 +89,23 @@ bool expect_ok_or_error(const char* what, const std::vector<wire::RPCResponse>& 
                 variant_name(replies[0].data));
 }
 
-// Load serving the --model-dir read-only, or else an empty directory. Without a model a
-// runner may refuse the Load with Error; with one it must accept it.
+// Sends Load serving the --model-dir read-only, or else an empty directory, and returns
+// the replies.
+std::vector<wire::RPCResponse> send_load(MockCore& core, const CaseContext& ctx,
+                                         std::optional<wire::Map<std::string, wire::RunnerOpt>> runner_opts = {});
+// send_load, checked: without a model a runner may refuse the Load with Error; with one
+// it must accept it.
 void load_model(MockCore& core, const CaseContext& ctx);
+// The Load send_load sends; `empty` holds the empty directory served without a model
+// and must outlive the request.
+wire::LoadRequest model_load_request(MockCore& core, const CaseContext& ctx, std::optional<TempDir>& empty,
+                                     std::optional<wire::Map<std::string, wire::RunnerOpt>> runner_opts = {});
+// A Pack of `dir`/model (one file) into `dir`/tmp, served read-write, with the
+// absolute-looking paths carton's pack() passes.
+wire::PackRequest pack_request(MockCore& core, const TempDir& dir);
+
+// A handle no Seal returned.
+constexpr wire::SealHandle kUnsealedHandle{0x5ea10000deadull};
 
 // The wait status of a runner that must exit (not by a signal, and with status 0 if
 // `require_zero`) within `timeout` of the core dropping it (close_and_wait) or of the
@@ -111,5 +126,8 @@ struct CaseAdder {
 void add_protocol_cases(std::vector<Case>& r);
 void add_robustness_cases(std::vector<Case>& r);
 void add_echo_cases(std::vector<Case>& r);
+void add_model_cases(std::vector<Case>& r);
+// One protocol case per request variant of the schema (request_variant_cases.cpp).
+void add_request_variant_cases(std::vector<Case>& r);
 
 }  // namespace carton::conformance::suite

@@ -1,8 +1,6 @@
 // The protocol suite: what carton's core relies on from every runner (docs/conformance.md).
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,14 +29,10 @@ void protocol_load(const CaseContext& ctx) {
 void protocol_pack(const CaseContext& ctx) {
   auto core = start(ctx);
   TempDir dir;
-  std::filesystem::create_directories(dir.path + "/model");
-  std::filesystem::create_directories(dir.path + "/tmp");
-  std::ofstream(dir.path + "/model/weights.bin") << "conformance";
-  wire::PackRequest pack{core->serve_directory(dir.path, true), "/model", "/tmp"};
   // A runner that checks what it packs (the ONNX runner imports the model first)
   // answers an Error for this directory, which holds no model: that is one complete
   // reply too, as for Load.
-  expect_ok_or_error<wire::PackResponse>("Pack", core->call(std::move(pack)));
+  expect_ok_or_error<wire::PackResponse>("Pack", core->call(pack_request(*core, dir)));
   require_no_violations(*core);
 }
 

@@ -1,7 +1,7 @@
 // The registry of conformance cases and how one case is run. The cases themselves are in
-// protocol_cases.cpp, robustness_cases.cpp and echo_cases.cpp; each starts its own
-// MockCore, so one broken case cannot disturb the next, and reports a broken rule as
-// "expected ..., got ...".
+// protocol_cases.cpp, request_variant_cases.cpp, robustness_cases.cpp, echo_cases.cpp
+// and model_cases.cpp; each starts its own MockCore, so one broken case cannot disturb
+// the next, and reports a broken rule as "expected ..., got ...".
 #include "suite/suite.hpp"
 
 #include <fnmatch.h>
@@ -15,8 +15,10 @@ namespace {
 std::vector<Case> build_registry() {
   std::vector<Case> r;
   add_protocol_cases(r);
+  add_request_variant_cases(r);
   add_robustness_cases(r);
   add_echo_cases(r);
+  add_model_cases(r);
   return r;
 }
 
@@ -38,7 +40,7 @@ const std::vector<Case>& registry() {
 }
 
 const std::vector<std::string>& suite_names() {
-  static const std::vector<std::string> s = {"protocol", "robustness", "echo"};
+  static const std::vector<std::string> s = {"protocol", "robustness", "echo", "model"};
   return s;
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 
 namespace carton::conformance::suite {
 
+struct ModelCheck;  // model_check.hpp
+
 // How to start the runner for one case.
 struct CaseContext {
   std::string runner_path;
@@ -21,6 +24,8 @@ struct CaseContext {
   // Served read-only to every Load. Empty: an empty directory, which a runner may refuse
   // with Error; given: the runner must accept the Load.
   std::string model_dir;
+  // --model-check files: the model suite's inputs and expected outputs.
+  std::vector<std::shared_ptr<const ModelCheck>> model_checks;
   // Per call (MockCoreOptions::call_timeout) and for waiting on the runner's exit.
   std::chrono::milliseconds timeout{10000};
 };
@@ -49,7 +54,7 @@ class Skip : public std::runtime_error {
 };
 
 struct Case {
-  std::string suite;  // protocol, robustness, echo
+  std::string suite;  // protocol, robustness, echo, model
   std::string name;   // unique within its suite
   std::string doc;    // one line: what the case checks
   std::function<void(const CaseContext&)> body;  // returns on PASS; throws Failure / Skip
@@ -60,7 +65,7 @@ struct Case {
 // Every case, in running order.
 const std::vector<Case>& registry();
 
-// The suites, in running order: protocol, robustness, echo.
+// The suites, in running order: protocol, robustness, echo, model.
 const std::vector<std::string>& suite_names();
 
 // Runs one case; every exception becomes FAIL with a message naming the rule.

@@ -37,6 +37,15 @@ def script(directory, name, body):
     return path
 
 
+def core_versions():
+    """The core revisions the tool knows, oldest first, as its usage error lists them
+    (the schema's list, through the generated revision table)."""
+    rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--core-version", "no-such-revision")
+    found = re.search(r"valid: (.*), all$", err.strip(), re.M)
+    assert rc == 2 and found, err
+    return found.group(1).split(", ")
+
+
 def line_for(out, prefix, name):
     for l in lines(out):
         if l.startswith(prefix + " " + name):
@@ -105,6 +114,27 @@ class CartonConformanceTest(unittest.TestCase):
         l = line_for(out, "FAIL", "protocol/load")
         self.assertIsNotNone(l, out)
         self.assertIn("expected a LoadResponse or ErrorResponse reply to Load, got SealResponse", l)
+        # The per-request case says the same from the schema's table.
+        rc, out, err = run("--runner", os.environ["BROKEN_WRONG_VARIANT"], "--case", "protocol/request_load")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn('expected a LoadResponse reply to Load or an Error saying "this runner does not implement Load", '
+                      "got SealResponse", line_for(out, "FAIL", "protocol/request_load"))
+
+    def test_every_request_variant_has_a_case(self):
+        # One per variant of the request union, named after the handler method; the noop
+        # runner answers each (a request of a later revision than the default is skipped).
+        rc, out, _ = run("--list")
+        self.assertEqual(rc, 0)
+        cases = [l.split()[0] for l in lines(out) if l.startswith("protocol/request_")]
+        for method in ("load", "pack", "seal", "infer_with_tensors", "infer_with_handle"):
+            self.assertIn("protocol/request_" + method, cases)
+        rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--case", "protocol/request_*")
+        self.assertEqual(rc, 0, out + err)
+        for method in ("load", "pack", "seal", "infer_with_tensors", "infer_with_handle"):
+            self.assertIsNotNone(line_for(out, "PASS", "protocol/request_" + method), out)
+        counts = re.match(r"^([0-9]+) passed, 0 failed(?:, ([0-9]+) skipped)?$", lines(out)[-1])
+        self.assertIsNotNone(counts, out)
+        self.assertEqual(int(counts.group(1)) + int(counts.group(2) or 0), len(cases))
 
     def test_leaking_runner_fails_no_leak(self):
         rc, out, err = run("--runner", os.environ["BROKEN_LEAK"], "--case", "robustness/no_leak")
@@ -173,20 +203,30 @@ class CartonConformanceTest(unittest.TestCase):
         self.assertIn("#   core 2023-09: 1 pass, 0 fail, 0 skip\n", out)
 
     def test_junit(self):
+        # Counted from the revisions the tool plays, so a revision added to the schema
+        # leaves this test alone; only the released cores' facts are pinned.
+        versions = list(reversed(core_versions()))  # `all` plays the newest first
+        self.assertEqual(versions[-2:], ["0.0.1", "2023-09"])
         with tempfile.TemporaryDirectory() as d:
-            x = os.path.join(d, "out.xml")
+            x, j = os.path.join(d, "out.xml"), os.path.join(d, "out.json")
             rc, out, err = run("--runner", os.environ["CARTON_NOOP_RUNNER"], "--core-version", "all",
-                               "--case", "protocol/infer_with_*", "--junit", x)
+                               "--case", "protocol/infer_with_*", "--junit", x, "--json", j)
             self.assertEqual(rc, 0, out + err)
+            with open(j) as f:
+                results = json.load(f)["results"]
             root = ET.parse(x).getroot()
             self.assertEqual(root.tag, "testsuites")
-            self.assertEqual((root.get("tests"), root.get("failures"), root.get("skipped")), ("8", "0", "2"))
-            self.assertEqual([s.get("name") for s in root], ["core 0.0.1", "core 2023-09"])
+            skipped = [f"{r['case']}@{r['core_version']}" for r in results if r["outcome"] == "SKIP"]
+            self.assertEqual((root.get("tests"), root.get("failures"), root.get("skipped")),
+                             (str(4 * len(versions)), "0", str(len(skipped))))
+            self.assertEqual([s.get("name") for s in root], [f"core {v}" for v in versions])
             cases = root.findall("./testsuite/testcase")
-            self.assertEqual(len(cases), 8)
-            skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
-            self.assertEqual(sorted(skipped), ["infer_with_handle_streaming@2023-09",
-                                               "infer_with_tensors_streaming@2023-09"])
+            self.assertEqual(len(cases), 4 * len(versions))
+            self.assertEqual(sorted(c.get("name") for c in cases if c.find("skipped") is not None), sorted(skipped))
+            # 2023-09 has no streaming; 0.0.1 streams.
+            self.assertIn("infer_with_handle_streaming@2023-09", skipped)
+            self.assertIn("infer_with_tensors_streaming@2023-09", skipped)
+            self.assertFalse([s for s in skipped if s.endswith("@0.0.1")])
             # A failing runner: failures are marked and carry the message.
             rc, out, err = run("--runner", os.environ["BROKEN_WRONG_VARIANT"], "--case", "protocol/load", "--junit", x)
             self.assertEqual(rc, 1, out + err)

@@ -1,7 +1,8 @@
-// The runner and checks of the protocol evolution test (evolve.py builds this against a
+// The wire checks of the protocol evolution test (evolve.py builds this against a
 // schema that adds core revision EVOLVED_REVISION, "0.0.2": request Health ->
 // HealthResponse{status} at wire indices HEALTH_INDEX / HEALTH_RESPONSE_INDEX and an
-// optional LoadRequest.model_name). One runner handler serves the old and the new core.
+// optional LoadRequest.model_name). One runner handler (evolved_handler.hpp) serves the
+// old and the new core.
 //
 // Usage: evolution_test SOURCE_DIR   (for conformance/vectors); exit 0 when all pass.
 
@@ -13,21 +14,11 @@
 
 #include "carton/conformance/roundtrip.hpp"
 #include "carton/conformance/vector_index.hpp"
-#include "carton/runner/runner_handler.hpp"
 #include "carton/wire/core_revision.hpp"
 #include "carton/wire/decode_error.hpp"
 #include "carton/wire/messages.hpp"
-
-// The example's names, with EVOLVED_SUFFIX when the schema already has them.
-#define CARTON_CAT_(a, b, c) a##b##c
-#define CARTON_CAT(a, b, c) CARTON_CAT_(a, b, c)
-#define HealthRequest CARTON_CAT(Health, EVOLVED_SUFFIX, Request)
-#define HealthResponse CARTON_CAT(Health, EVOLVED_SUFFIX, Response)
-#define HealthResponder CARTON_CAT(Health, EVOLVED_SUFFIX, Responder)
-#define on_health CARTON_CAT(on_health, EVOLVED_SUFFIX, )
-#define model_name CARTON_CAT(model_name, EVOLVED_SUFFIX, )
-#define CARTON_STR_(x) #x
-#define CARTON_STR(x) CARTON_STR_(x)
+#include "carton/wire/rpc_requests.hpp"
+#include "evolved_handler.hpp"
 
 namespace wire = carton::wire;
 namespace cf = carton::conformance;
@@ -128,6 +119,10 @@ void new_revision_encodes_the_new_variant_and_field() {
                                                           kEvolvedName.size() - 2,
         "the revision list comes from the schema, newest last", names);
   check(wire::supports_streaming(v2), kEvolvedName + " keeps streaming");
+  const auto& table = wire::kRequestVariants.at(HEALTH_INDEX);
+  check(table.request == CARTON_STR(HealthRequest) && table.reply == CARTON_STR(HealthResponse) &&
+            table.reply_index == HEALTH_RESPONSE_INDEX && table.since == v2 && !table.has_fields,
+        "the request table lists Health, answered by HealthResponse, from " + kEvolvedName);
 }
 
 void old_revisions_refuse_them_by_name() {
@@ -151,20 +146,7 @@ void old_revisions_refuse_them_by_name() {
   }
 }
 
-// ---- the runner: one handler for the old and the new core ----------------------------
-
-class EvolvedRunner : public carton::runner::RunnerHandler {
- public:
-  std::string last_model_name = "(none)";
-
-  void on_load(wire::LoadRequest request, carton::runner::LoadResponder responder) override {
-    last_model_name = request.model_name.value_or("(none)");  // an old core never sends one
-    responder.respond(wire::LoadResponse{});
-  }
-  void on_health(wire::HealthRequest, carton::runner::HealthResponder responder) override {
-    responder.respond(wire::HealthResponse{"ok"});
-  }
-};
+// ---- the runner (evolved_handler.hpp): one handler for the old and the new core ------
 
 // Collects what the runner answers, encoded for the core it talks to.
 class Sink : public carton::runner::ResponseSink {

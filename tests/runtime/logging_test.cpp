@@ -24,12 +24,14 @@
 #include "carton/runtime/log.hpp"
 #include "carton/runtime/log_forwarder.hpp"
 #include "carton/runtime/trace.hpp"
+#include "carton/wire/json_value.hpp"
 
 // Printers for failure messages.
 namespace carton::wire {
 inline std::ostream& boost_test_print_type(std::ostream& os, Level level) {
   return os << "Level(" << static_cast<std::uint32_t>(level) << ")";
 }
+inline std::ostream& boost_test_print_type(std::ostream& os, JsonValue::Kind kind) { return os << json_kind_name(kind); }
 }  // namespace carton::wire
 namespace boost::test_tools::tt_detail {
 template <class T>
@@ -122,10 +124,14 @@ struct TempPath {
   ~TempPath() { std::remove(path.c_str()); }
 };
 
-// A minimal JSON parser: enough to prove the trace file is well-formed JSON and to read
-// its fields. Throws std::runtime_error with the offset on any syntax error.
+// The trace file read with the SDK's JSON reader (which fails on any syntax error,
+// naming line and column), in the shape these checks read it: numbers as doubles,
+// objects by key.
 struct Json {
-  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
+  using Kind = carton::wire::JsonValue::Kind;
+  static constexpr Kind kNull = Kind::kNull, kBool = Kind::kBool, kNumber = Kind::kNumber,
+                        kString = Kind::kString, kArray = Kind::kArray, kObject = Kind::kObject;
+  Kind kind = kNull;
   bool boolean = false;
   double number = 0;
   std::string string;
@@ -140,131 +146,18 @@ struct Json {
   }
 };
 
-class JsonParser {
- public:
-  explicit JsonParser(const std::string& s) : s_(s) {}
-  Json parse_document() {
-    Json v = value();
-    ws();
-    if (i_ != s_.size()) fail("trailing characters");
-    return v;
-  }
+Json to_json(const carton::wire::JsonValue& v) {
+  Json out;
+  out.kind = v.kind;
+  out.boolean = v.boolean;
+  if (v.kind == Json::kNumber) out.number = std::stod(v.text);
+  if (v.kind == Json::kString) out.string = v.text;
+  for (const auto& item : v.items) out.array.push_back(to_json(item));
+  for (const auto& [key, member] : v.members) out.object.emplace(key, to_json(member));
+  return out;
+}
 
- private:
-  [[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error("JSON: " + what + " at offset " + std::to_string(i_));
-  }
-  void ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
-  }
-  bool eat(char c) {
-    ws();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  void expect(char c) {
-    if (!eat(c)) fail(std::string("expected '") + c + "'");
-  }
-  bool literal(const char* word) {
-    const std::string w(word);
-    if (s_.compare(i_, w.size(), w) != 0) return false;
-    i_ += w.size();
-    return true;
-  }
-  Json value() {
-    ws();
-    if (i_ >= s_.size()) fail("unexpected end");
-    Json v;
-    const char c = s_[i_];
-    if (c == '{') {
-      ++i_;
-      v.kind = Json::kObject;
-      if (eat('}')) return v;
-      do {
-        ws();
-        if (i_ >= s_.size() || s_[i_] != '"') fail("expected a key");
-        std::string key = string();
-        expect(':');
-        v.object[key] = value();
-      } while (eat(','));
-      expect('}');
-    } else if (c == '[') {
-      ++i_;
-      v.kind = Json::kArray;
-      if (eat(']')) return v;
-      do {
-        v.array.push_back(value());
-      } while (eat(','));
-      expect(']');
-    } else if (c == '"') {
-      v.kind = Json::kString;
-      v.string = string();
-    } else if (literal("true")) {
-      v.kind = Json::kBool;
-      v.boolean = true;
-    } else if (literal("false")) {
-      v.kind = Json::kBool;
-    } else if (literal("null")) {
-      v.kind = Json::kNull;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const std::size_t start = i_;
-      if (s_[i_] == '-') ++i_;
-      while (i_ < s_.size() && std::string("0123456789.eE+-").find(s_[i_]) != std::string::npos) ++i_;
-      v.kind = Json::kNumber;
-      std::size_t used = 0;
-      v.number = std::stod(s_.substr(start, i_ - start), &used);
-      if (used != i_ - start) fail("bad number");
-    } else {
-      fail("unexpected character");
-    }
-    return v;
-  }
-  std::string string() {
-    ++i_;  // opening quote
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      const unsigned char c = static_cast<unsigned char>(s_[i_]);
-      if (c < 0x20) fail("raw control character in string");
-      if (c == '\\') {
-        if (++i_ >= s_.size()) fail("unterminated escape");
-        switch (s_[i_]) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'u': {
-            if (i_ + 4 >= s_.size()) fail("short \\u escape");
-            const unsigned cp = static_cast<unsigned>(std::stoul(s_.substr(i_ + 1, 4), nullptr, 16));
-            if (cp >= 0x80) fail("test parser only decodes ASCII \\u escapes");
-            out += static_cast<char>(cp);
-            i_ += 4;
-            break;
-          }
-          default: fail("bad escape");
-        }
-        ++i_;
-      } else {
-        out += static_cast<char>(c);
-        ++i_;
-      }
-    }
-    if (i_ >= s_.size()) fail("unterminated string");
-    ++i_;
-    return out;
-  }
-
-  const std::string& s_;
-  std::size_t i_ = 0;
-};
-
-Json parse_json(const std::string& s) { return JsonParser(s).parse_document(); }
+Json parse_json(const std::string& s) { return to_json(carton::wire::parse_json(s)); }
 
 std::vector<const Json*> events_with_phase(const Json& trace, const std::string& ph) {
   std::vector<const Json*> out;

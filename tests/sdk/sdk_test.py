@@ -3,7 +3,8 @@ extracted with dpkg -x, with a runner project built against it from outside this
 
   sdk_test.py install     BUILD WORK   installs the `sdk` component, moves the prefix
   sdk_test.py standalone  WORK SOURCE  builds examples/standalone against WORK/prefix
-  sdk_test.py new-runner  WORK         carton-new-runner demo, then the same
+  sdk_test.py new-runner  WORK         carton-new-runner acme/xgboost, then the same,
+                                       and its model check and model file
   sdk_test.py deb-package BUILD WORK   cpack -G DEB into WORK/deb
   sdk_test.py deb         WORK SOURCE  extracts the .deb, checks its control fields,
                                        builds SOURCE and a new-runner project on it
@@ -12,7 +13,8 @@ With CARTON_REF_DIR=/path/to/shared/ref (opt-in), the installed standalone runne
 looked up by carton's own discovery (ref-core discover).
 
 Projects are configured with the SDK's generator and compiler launcher
-(CARTON_CMAKE_GENERATOR, CARTON_CXX_LAUNCHER) and no build type, which compiles fastest.
+(CARTON_CMAKE_GENERATOR, CARTON_CXX_LAUNCHER) and no build type: the standalone example
+then compiles fastest, and a carton-new-runner project must pick its own default.
 """
 
 from __future__ import annotations
@@ -90,15 +92,17 @@ def build_project(source: str, build: str, prefix: str) -> None:
     run(CTEST, "--test-dir", build, "--output-on-failure")
 
 
-def conformance(prefix: str, runner: str) -> None:
-    out = run(os.path.join(prefix, "bin", "carton-conformance"), "--runner", runner, "--core-version", "all")
+def conformance(prefix: str, runner: str, *args: str) -> str:
+    out = run(os.path.join(prefix, "bin", "carton-conformance"), "--runner", runner, "--core-version", "all", *args)
     if not re.search(r"^[1-9][0-9]* passed, 0 failed", out, re.M):
         raise Failure("carton-conformance did not pass")
+    return out
 
 
-def check_installed_runner(build: str, work: str, target: str, name: str) -> None:
+def check_installed_runner(build: str, work: str, target: str, name: str, *filters: str) -> None:
     """`cmake --install` of the project: binary and runner.toml in one directory, the
-    runner_path relative, and (opt-in, CARTON_REF_DIR) carton's own discovery finds it."""
+    runner_path relative, and (opt-in, CARTON_REF_DIR) carton's own discovery finds it
+    by `name` (and `filters`, more ref-core discover arguments)."""
     dest = os.path.join(work, "runners-install")
     shutil.rmtree(dest, ignore_errors=True)
     run(CMAKE, "--install", build, "--prefix", dest)
@@ -113,7 +117,7 @@ def check_installed_runner(build: str, work: str, target: str, name: str) -> Non
     ref = os.environ.get("CARTON_REF_DIR")
     if ref:
         out = run(os.path.join(ref, "carton-0.0.1", "ref-core"), "discover", "--runner-dir", runner_dirs[0],
-                  "--runner-name", name)
+                  "--runner-name", name, *filters)
         if f"MATCH {os.path.join(runner_dirs[0], name, target)}" not in out:
             raise Failure("carton's discovery does not pick the installed runner")
 
@@ -152,26 +156,94 @@ def handler_methods(header: str) -> Set[str]:
 
 
 def new_runner(work: str) -> None:
-    new_runner_project(prefix_of(work), os.path.join(work, "demo"))
+    new_runner_project(prefix_of(work), os.path.join(work, "new-runner"))
+
+
+def refused(cmd: List[str], message: str) -> None:
+    """`cmd` must exit 2 with `message` on stderr."""
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 2 or message not in p.stderr:
+        raise Failure(f"{' '.join(cmd)} exited {p.returncode} with {p.stderr!r}; expected 2 and {message!r}")
+
+
+def cache_value(build: str, name: str) -> str:
+    with open(os.path.join(build, "CMakeCache.txt"), encoding="utf-8") as f:
+        m = re.search(rf"^{name}:\w+=(.*)$", f.read(), re.M)
+    return m.group(1) if m else ""
+
+
+# A framework's own header declares its namespace; a runner for it named after it must
+# not put its handler there. Had the skeleton used `namespace xgboost`, this alias would
+# clash with its XgboostHandler class.
+FRAMEWORK_STUB = """// Stands in for a header of the xgboost library, which declares namespace xgboost.
+#pragma once
+namespace xgboost {
+using XgboostHandler = int;
+}  // namespace xgboost
+"""
 
 
 def new_runner_project(prefix: str, project: str) -> None:
-    """carton-new-runner demo, then the project's three commands, unchanged."""
+    """carton-new-runner acme/xgboost, then the project's commands, unchanged: it builds
+    (optimised, by its own default), its test passes and reads the model file through
+    the mock core's served directory, and the conformance suite passes with its model
+    check, which fails when the model directory lacks the model."""
     shutil.rmtree(project, ignore_errors=True)
-    run(os.path.join(prefix, "bin", "carton-new-runner"), "demo", project)
+    tool = os.path.join(prefix, "bin", "carton-new-runner")
+    refused([tool, "xgboost", "--framework-version", "1.7.4", project], "has no namespace")
+    refused([tool, "acme/xgboost", project], "--framework-version")
+    refused([tool, "acme/xgboost", "--framework-version", "1.7", project], "full semver version")
+    run(tool, "acme/xgboost", "--framework-version", "1.7.4", project)
     expected = handler_methods(os.path.join(prefix, "include", "carton", "runner", "runner_handler.hpp"))
-    with open(os.path.join(project, "src", "demo_handler.hpp"), encoding="utf-8") as f:
-        written = set(re.findall(r"void (on_\w+)\(.*\) override;", f.read()))
+    with open(os.path.join(project, "src", "xgboost_handler.hpp"), encoding="utf-8") as f:
+        header = f.read()
+    written = set(re.findall(r"void (on_\w+)\(.*\) override;", header))
     if written != expected:
         raise Failure(f"the skeleton overrides {sorted(written)}, RunnerHandler has {sorted(expected)}")
+    if "namespace xgboost_runner {" not in header:
+        raise Failure("the handler is not in namespace xgboost_runner")
     with open(os.path.join(project, "README.md"), encoding="utf-8") as f:
         readme = f.read()
-    for command in ("cmake --build build", "ctest --test-dir build", "carton-conformance --runner build/carton-runner-demo"):
+    for command in ("cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo", "cmake --build build",
+                    "ctest --test-dir build", "carton-conformance --runner build/carton-runner-xgboost",
+                    "--model-dir tests/model --model-check tests/model_check.json"):
         if command not in readme:
             raise Failure(f"README.md lacks `{command}`")
+    with open(os.path.join(project, "CMakeLists.txt"), encoding="utf-8") as f:
+        if 'set(XGBOOST_FRAMEWORK_VERSION "1.7.4" CACHE STRING' not in f.read():
+            raise Failure("CMakeLists.txt does not set XGBOOST_FRAMEWORK_VERSION 1.7.4")
+    with open(os.path.join(project, "src", "framework_stub.hpp"), "w", encoding="utf-8") as f:
+        f.write(FRAMEWORK_STUB)
+    handler_cpp = os.path.join(project, "src", "xgboost_handler.cpp")
+    with open(handler_cpp, encoding="utf-8") as f:
+        text = f.read()
+    with open(handler_cpp, "w", encoding="utf-8") as f:
+        f.write('#include "framework_stub.hpp"\n' + text)
+
     build = os.path.join(project, "build")
     build_project(project, build, prefix)
-    conformance(prefix, os.path.join(build, "carton-runner-demo"))
+    if cache_value(build, "CMAKE_BUILD_TYPE") != "RelWithDebInfo":
+        raise Failure(f"configured without a build type, the project builds {cache_value(build, 'CMAKE_BUILD_TYPE')!r}")
+    with open(os.path.join(build, "runners", "carton-runner-xgboost", "runner.toml"), encoding="utf-8") as f:
+        toml = f.read()
+    for line in ('runner_name = "acme/xgboost"', 'framework_version = "1.7.4"'):
+        if line not in toml:
+            raise Failure(f"runner.toml lacks {line}:\n{toml}")
+    runner = os.path.join(build, "carton-runner-xgboost")
+    model_args = ["--model-dir", os.path.join(project, "tests", "model"),
+                  "--model-check", os.path.join(project, "tests", "model_check.json")]
+    out = conformance(prefix, runner, *model_args)
+    if "PASS model/infer_with_tensors@0.0.1" not in out:
+        raise Failure("the model suite did not run")
+    empty = os.path.join(project, "empty-model")
+    os.makedirs(empty, exist_ok=True)
+    p = subprocess.run([os.path.join(prefix, "bin", "carton-conformance"), "--runner", runner, "--suite", "model",
+                        "--model-dir", empty, "--model-check", model_args[-1]],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 1 or "cannot read model.bin from the model directory" not in p.stdout:
+        raise Failure(f"with an empty model directory the model suite did not fail on model.bin:\n{p.stdout}")
+    # A model asking for xgboost 1.7.4 finds it (opt-in: carton's own discovery).
+    check_installed_runner(build, build, "carton-runner-xgboost", "acme/xgboost", "--framework-version", "=1.7.4")
 
 
 def deb_package(build: str, work: str) -> None:
@@ -228,7 +300,7 @@ def deb(work: str, source: str) -> None:
     build = os.path.join(work, "deb-standalone")
     build_project(source, build, prefix)
     conformance(prefix, os.path.join(build, "carton-runner-echo"))
-    new_runner_project(prefix, os.path.join(work, "deb-demo"))
+    new_runner_project(prefix, os.path.join(work, "deb-new-runner"))
 
     closure = depends_closure(package_names(fields["Depends"]))
     needed = needed_packages(build, root)

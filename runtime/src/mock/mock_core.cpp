@@ -216,6 +216,8 @@ wire::RpcId MockCore::send(wire::RPCRequestData request) {
   wire::RpcId id;
   {
     std::lock_guard<std::mutex> lock(m.mu);
+    // Past any id a raw payload took (send_raw_payload), so no two requests share one.
+    while (m.pending.count(m.next_id)) ++m.next_id;
     id = wire::RpcId{m.next_id++};
     m.pending[id.value];
   }
@@ -248,8 +250,19 @@ std::vector<wire::RPCResponse> MockCore::wait(wire::RpcId id) {
 
 std::vector<wire::RPCResponse> MockCore::call(wire::RPCRequestData request) { return wait(send(std::move(request))); }
 
-void MockCore::send_raw_payload(std::vector<std::uint8_t> payload) {
-  impl_->rpc->send(wire::Encoded{std::move(payload), {}});
+std::optional<wire::RpcId> MockCore::send_raw_payload(std::vector<std::uint8_t> payload) {
+  auto& m = *impl_;
+  std::optional<wire::RpcId> id;
+  if (payload.size() >= sizeof(std::uint64_t)) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < sizeof value; ++i) value |= std::uint64_t{payload[i]} << (8 * i);
+    std::lock_guard<std::mutex> lock(m.mu);
+    // The runner may answer a request it cannot decode, by its id: that answer is to a
+    // request this core sent, not one the real core would panic on.
+    if (m.pending.emplace(value, Impl::Pending{}).second) id = wire::RpcId{value};
+  }
+  m.rpc->send(wire::Encoded{std::move(payload), {}});
+  return id;
 }
 
 void MockCore::send_raw_bytes(std::vector<std::uint8_t> bytes) {

@@ -127,7 +127,7 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
             std::uint64_t id;
             std::memcpy(&id, frame.data(), 8);
             sink->send(wire::RpcId{id}, true,
-                       wire::ErrorResponse{std::string("the runner could not decode this request: ") + e.what()});
+                       wire::ErrorResponse{kUndecodableRequestError + std::string(e.what())});
           }
         }
       },

@@ -29,6 +29,10 @@ struct MockCoreOptions {
   std::string runner_path;
   std::vector<std::string> extra_args;             // after --uds-path PATH
   std::map<std::string, std::string> environment;  // added to the inherited environment
+  // The revision the core speaks; it cannot encode what this revision lacks. The runner
+  // must speak the same one: for a request a later revision adds, set both, e.g.
+  // revision = *parse_core_revision("0.0.2") and environment["CARTON_CORE_REVISION"] =
+  // "0.0.2" (docs/evolving-the-protocol.md, "Sending a new request in a test").
   wire::CoreRevision revision = wire::kDefaultCoreRevision;
   wire::Device device = wire::CpuDevice{};
   std::chrono::milliseconds call_timeout{20000};
@@ -56,7 +60,11 @@ class MockCore : public CoreTransport {
   // copy, so their frames are freed with them): wait() once per id.
   std::vector<wire::RPCResponse> wait(wire::RpcId id);
   // Writes one frame with this payload on the RPC channel, for malformed-input tests.
-  void send_raw_payload(std::vector<std::uint8_t> payload);
+  // A payload that starts with an id (8 bytes, little-endian) not yet in use registers
+  // it, so a reply the runner sends to it (an Error, say) is collected for wait(id)
+  // rather than recorded as a violation; returns that id. A runner may also never
+  // answer such a request, so wait() on it only where a reply is required.
+  std::optional<wire::RpcId> send_raw_payload(std::vector<std::uint8_t> payload);
   // Writes raw bytes (no framing added) on the RPC channel.
   void send_raw_bytes(std::vector<std::uint8_t> bytes);
 

@@ -16,6 +16,11 @@
 
 namespace carton::runner {
 
+// The start of the Error a runner answers to a request it cannot decode but whose id it
+// can read; the DecodeError follows. The conformance suite tells it apart from a runner
+// refusing a request it understood (a runner started for another core revision says this).
+inline constexpr char kUndecodableRequestError[] = "the runner could not decode this request: ";
+
 struct ServeOptions {
   // Neither side can detect the other's revision; it has to be chosen (docs/runtime.md).
   wire::CoreRevision revision = wire::kDefaultCoreRevision;
