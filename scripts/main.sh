@@ -47,7 +47,8 @@ if cmake --build "$build" --target help | grep -w carton-runner-onnx > /dev/null
   onnx_models=$(mktemp -d)
   /usr/bin/python3 "$root/tests/onnx/make_models.py" "$onnx_models" > /dev/null
   "$build/conformance/carton-conformance" --runner "$build/examples/onnx_runner/carton-runner-onnx" \
-    --core-version all --suite protocol,robustness --model-dir "$onnx_models/cnn"
+    --core-version all --suite protocol,robustness --model-dir "$onnx_models/cnn" \
+    --model-check "$onnx_models/expected/cnn_check.json"
   "$build/tools/onnx_corpus/carton-onnx-corpus" --engine opencv --jobs "$jobs" \
     --report "$onnx_models/corpus_opencv.tsv" | tail -n 8
   "$build/tools/onnx_corpus/carton-onnx-corpus" --engine runner --runner "$build/examples/onnx_runner/carton-runner-onnx" \

@@ -6,9 +6,12 @@ so no binary model is checked in. Layout: <out>/<model>/model.onnx, one director
 model (each is served to the runner as a model directory), and <out>/expected/:
   <model>.<name>.in / .out   an input or an output as raw little-endian float32, C order
   shapes.txt                 "<model>.<name> d0,d1,..." for each of those files
+  <model>_check.json         batch 5's inputs and torch's outputs as a carton-conformance
+                             --model-check file (tolerance 1e-4)
 Damaged models (truncated, flipped bytes, an empty graph, an unsupported operator)
 sit beside the good ones; test_onnx's error tests name them.
 """
+import json
 import os
 import sys
 
@@ -76,6 +79,11 @@ def write(exp, key, t, shapes):
     shapes.append(f"{key} {','.join(str(d) for d in a.shape)}")
 
 
+def tensor_json(t):
+    a = t.detach().contiguous().numpy().astype("<f4")
+    return {"dtype": "float32", "shape": list(a.shape), "data": a.ravel().tolist()}
+
+
 def main(out):
     exp = os.path.join(out, "expected")
     os.makedirs(exp, exist_ok=True)
@@ -98,6 +106,12 @@ def main(out):
                 write(exp, f"{name}.b{batch}.{n}.in", x, shapes)
             for n, y in zip(outputs, ys):
                 write(exp, f"{name}.b{batch}.{n}.out", y, shapes)
+            if batch == 5:
+                check = {"description": f"{name} at batch 5: torch's outputs", "rtol": 1e-4, "atol": 1e-4,
+                         "inputs": {n: tensor_json(x) for n, x in zip(inputs, xs)},
+                         "outputs": {n: tensor_json(y) for n, y in zip(outputs, ys)}}
+                with open(os.path.join(exp, f"{name}_check.json"), "w") as f:
+                    json.dump(check, f)
     # The same MLP with its batch fixed at 1: other batch sizes are refused by name.
     export(out, "mlp_static", cases["mlp"][0], (torch.randn(1, 16),), ["x"], ["y"], dynamic=False)
 

@@ -33,7 +33,8 @@ carton_add_runner_package_test(carton-runner-onnx RUNNER_NAME onnx REQUIREMENT "
 if(TARGET carton-conformance)
   add_test(NAME onnx_conformance_with_model
     COMMAND $<TARGET_FILE:carton-conformance> --runner $<TARGET_FILE:carton-runner-onnx>
-            --core-version all --suite protocol,robustness --model-dir ${_onnx_models}/cnn)
+            --core-version all --suite protocol,robustness --model-dir ${_onnx_models}/cnn
+            --model-check ${_onnx_models}/expected/cnn_check.json)
   set_tests_properties(onnx_conformance_with_model PROPERTIES LABELS onnx FIXTURES_REQUIRED onnx_models)
   add_test(NAME onnx_conformance_without_model
     COMMAND $<TARGET_FILE:carton-conformance> --runner $<TARGET_FILE:carton-runner-onnx>
