@@ -5,7 +5,9 @@
 # carton_add_runner(<target> RUNNER_NAME <name> FRAMEWORK_VERSION <x.y.z>
 #                   SOURCES <file>...
 #                   [COMPAT_VERSION <n>] [RELEASE_DATE <RFC 3339>]
-#                   [INSTALL_DIR <dir>] [COMPONENT <component>] [NO_INSTALL])
+#                   [INSTALL_DIR <dir>] [COMPONENT <component>] [NO_INSTALL]
+#                   [PACKAGE] [PACKAGE_NAME <deb name>] [PACKAGE_DEPENDS <dep>...]
+#                   [PACKAGE_SUMMARY <line>] [PACKAGE_DESCRIPTION <text>])
 #
 #   Builds the runner executable <target> from SOURCES, linked with
 #   CartonRunnerSDK::runner (add more with target_link_libraries), and writes
@@ -13,11 +15,31 @@
 #   CARTON_RUNNER_DIR=${CMAKE_BINARY_DIR}/runners finds it without installing.
 #
 #   install() puts the binary and a second runner.toml, whose runner_path is the bare
-#   file name, into <INSTALL_DIR>/<target>/: carton resolves a relative runner_path
-#   against the directory of its runner.toml, so the installed tree can be moved.
+#   file name, into <INSTALL_DIR>/<RUNNER_NAME>/: carton resolves a relative runner_path
+#   against the directory of its runner.toml, so the installed tree can be moved, and
+#   the directory is named after what carton matches, not after the CMake target.
 #   INSTALL_DIR defaults to ${CARTON_RUNNER_INSTALL_DIR}, itself
 #   ${CMAKE_INSTALL_LIBDIR}/carton/runners: point CARTON_RUNNER_DIR at
 #   <prefix>/${CARTON_RUNNER_INSTALL_DIR} and carton finds every runner installed there.
+#
+#   PACKAGE makes the runner a Debian package of its own, built by `cpack -G DEB` once
+#   carton_runner_packages() has run (see there): PACKAGE_NAME (default
+#   carton-runner-<RUNNER_NAME>) holding only this runner's directory, installed as
+#   /usr/${CARTON_RUNNER_INSTALL_DIR}/<RUNNER_NAME>/ (/usr/lib/carton/runners/<name>/ on
+#   Debian, whose CMAKE_INSTALL_LIBDIR is lib for /usr). Its Depends are what
+#   dpkg-shlibdeps finds for the binary (the framework's library package among them),
+#   plus PACKAGE_DEPENDS (e.g. a plugin the binary loads at run time). The install
+#   component is COMPONENT, else PACKAGE_NAME.
+#
+# carton_runner_packages()
+#
+#   Sets, in the caller's scope, the CPack variables for every runner added with
+#   PACKAGE so far: call it after the last carton_add_runner() and before
+#   include(CPack). Appends each runner's component to CPACK_COMPONENTS_ALL, and turns
+#   on CPACK_DEB_COMPONENT_INSTALL with CPACK_COMPONENTS_GROUPING IGNORE (one package
+#   per component). A project's other packages set their own per-component
+#   CPACK_DEBIAN_<COMPONENT>_* variables: the global CPACK_DEBIAN_PACKAGE_* ones would
+#   apply to the runners' packages too.
 #
 # carton_runner_toml(TARGET <runner executable target>
 #                    RUNNER_NAME <name> FRAMEWORK_VERSION <x.y.z>
@@ -101,13 +123,17 @@ function(carton_runner_toml)
 endfunction()
 
 function(carton_add_runner target)
-  cmake_parse_arguments(ARG "NO_INSTALL"
-    "RUNNER_NAME;FRAMEWORK_VERSION;COMPAT_VERSION;RELEASE_DATE;INSTALL_DIR;COMPONENT" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL;PACKAGE"
+    "RUNNER_NAME;FRAMEWORK_VERSION;COMPAT_VERSION;RELEASE_DATE;INSTALL_DIR;COMPONENT;PACKAGE_NAME;PACKAGE_SUMMARY;PACKAGE_DESCRIPTION"
+    "SOURCES;PACKAGE_DEPENDS" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "carton_add_runner(${target}) needs SOURCES")
   endif()
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "carton_add_runner(${target}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(ARG_NO_INSTALL AND ARG_PACKAGE)
+    message(FATAL_ERROR "carton_add_runner(${target}): PACKAGE needs the install rules that NO_INSTALL leaves out")
   endif()
   add_executable(${target} ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE CartonRunnerSDK::runner)
@@ -126,15 +152,84 @@ function(carton_add_runner target)
     return()
   endif()
 
-  set(_install_toml_dir ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerInstall/${target})
-  carton_runner_toml(${_toml_args} DIR ${_install_toml_dir} RUNNER_PATH "$<TARGET_FILE_NAME:${target}>")
   if(NOT ARG_INSTALL_DIR)
     set(ARG_INSTALL_DIR "${CARTON_RUNNER_INSTALL_DIR}")
   endif()
+  # Two runners installed into one directory would overwrite each other's runner.toml.
+  set(_dest "${ARG_INSTALL_DIR}/${ARG_RUNNER_NAME}")
+  get_property(_owner GLOBAL PROPERTY "CARTON_RUNNER_INSTALLED_AT_${_dest}")
+  if(_owner)
+    message(FATAL_ERROR "carton_add_runner(${target}): ${_owner} already installs into ${_dest} "
+                        "(runner_name ${ARG_RUNNER_NAME}); give one of them another INSTALL_DIR")
+  endif()
+  set_property(GLOBAL PROPERTY "CARTON_RUNNER_INSTALLED_AT_${_dest}" ${target})
+
+  if(ARG_PACKAGE)
+    if(NOT ARG_PACKAGE_NAME)
+      # A runner_name such as "acme/tabular" gives carton-runner-acme-tabular.
+      string(TOLOWER "carton-runner-${ARG_RUNNER_NAME}" ARG_PACKAGE_NAME)
+      string(REGEX REPLACE "[^a-z0-9.+-]" "-" ARG_PACKAGE_NAME "${ARG_PACKAGE_NAME}")
+    endif()
+    # Debian policy 5.6.1: lower case letters, digits and + - . only, starting with a
+    # letter or digit; dpkg-deb refuses anything else when cpack runs, far from here.
+    if(NOT ARG_PACKAGE_NAME MATCHES "^[a-z0-9][a-z0-9.+-]+$")
+      message(FATAL_ERROR "carton_add_runner(${target}): PACKAGE_NAME '${ARG_PACKAGE_NAME}' is not a Debian "
+                          "package name (lower case letters, digits, + - . ; two or more characters)")
+    endif()
+    if(NOT ARG_COMPONENT)
+      set(ARG_COMPONENT ${ARG_PACKAGE_NAME})
+    endif()
+    if(NOT ARG_PACKAGE_SUMMARY)
+      set(ARG_PACKAGE_SUMMARY "carton runner '${ARG_RUNNER_NAME}' (framework ${ARG_FRAMEWORK_VERSION})")
+    endif()
+    if(NOT ARG_PACKAGE_DESCRIPTION)
+      set(ARG_PACKAGE_DESCRIPTION "The runner ${target} and its runner.toml, which carton finds with
+CARTON_RUNNER_DIR=/usr/${ARG_INSTALL_DIR}.")
+    endif()
+    set_property(GLOBAL APPEND PROPERTY CARTON_RUNNER_PACKAGE_COMPONENTS ${ARG_COMPONENT})
+    foreach(_field NAME DEPENDS SUMMARY DESCRIPTION)
+      set_property(GLOBAL PROPERTY "CARTON_RUNNER_PACKAGE_${ARG_COMPONENT}_${_field}" "${ARG_PACKAGE_${_field}}")
+    endforeach()
+  endif()
+
+  set(_install_toml_dir ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerInstall/${target})
+  carton_runner_toml(${_toml_args} DIR ${_install_toml_dir} RUNNER_PATH "$<TARGET_FILE_NAME:${target}>")
   set(_component)
   if(ARG_COMPONENT)
     set(_component COMPONENT ${ARG_COMPONENT})
   endif()
-  install(TARGETS ${target} RUNTIME DESTINATION "${ARG_INSTALL_DIR}/${target}" ${_component})
-  install(FILES ${_install_toml_dir}/runner.toml DESTINATION "${ARG_INSTALL_DIR}/${target}" ${_component})
+  install(TARGETS ${target} RUNTIME DESTINATION "${_dest}" ${_component})
+  install(FILES ${_install_toml_dir}/runner.toml DESTINATION "${_dest}" ${_component})
+endfunction()
+
+function(carton_runner_packages)
+  get_property(_components GLOBAL PROPERTY CARTON_RUNNER_PACKAGE_COMPONENTS)
+  if(NOT _components)
+    return()
+  endif()
+  find_program(CARTON_DPKG_SHLIBDEPS dpkg-shlibdeps)
+  set(_all ${CPACK_COMPONENTS_ALL})
+  foreach(_component IN LISTS _components)
+    foreach(_field NAME DEPENDS SUMMARY DESCRIPTION)
+      get_property(_${_field} GLOBAL PROPERTY "CARTON_RUNNER_PACKAGE_${_component}_${_field}")
+    endforeach()
+    string(TOUPPER "${_component}" _C)
+    list(APPEND _all ${_component})
+    list(JOIN _DEPENDS ", " _DEPENDS)
+    set(CPACK_DEBIAN_${_C}_PACKAGE_NAME "${_NAME}" PARENT_SCOPE)
+    set(CPACK_DEBIAN_${_C}_FILE_NAME DEB-DEFAULT PARENT_SCOPE)
+    set(CPACK_DEBIAN_${_C}_PACKAGE_SECTION misc PARENT_SCOPE)
+    set(CPACK_DEBIAN_${_C}_DESCRIPTION "${_SUMMARY}\n${_DESCRIPTION}" PARENT_SCOPE)
+    set(CPACK_DEBIAN_${_C}_PACKAGE_DEPENDS "${_DEPENDS}" PARENT_SCOPE)
+    if(CARTON_DPKG_SHLIBDEPS)
+      set(CPACK_DEBIAN_${_C}_PACKAGE_SHLIBDEPS ON PARENT_SCOPE)
+    else()
+      message(WARNING "${_NAME}: dpkg-shlibdeps not found, so the package's Depends name only "
+                      "'${_DEPENDS}', not the shared libraries the runner links")
+    endif()
+  endforeach()
+  list(REMOVE_DUPLICATES _all)
+  set(CPACK_COMPONENTS_ALL ${_all} PARENT_SCOPE)
+  set(CPACK_DEB_COMPONENT_INSTALL ON PARENT_SCOPE)
+  set(CPACK_COMPONENTS_GROUPING IGNORE PARENT_SCOPE)
 endfunction()

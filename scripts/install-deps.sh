@@ -2,7 +2,10 @@
 # Installs the Debian bookworm packages the SDK builds and tests with, skipping those
 # already present. Run as root on a fresh machine. The TorchScript runner's packages
 # (libtorch-dev, python3-torch, libopenblas0-pthread: about 1 GB installed) come too;
-# CARTON_WITH_TORCH=0 skips them, and the build then leaves that runner out.
+# CARTON_WITH_TORCH=0 skips them, and the build then leaves that runner out. The ONNX
+# runner's (OpenCV's DNN module, libonnx and its Python package, ONNX's backend test
+# corpus, and python3-torch, which exports the test models) come unless
+# CARTON_WITH_ONNX=0.
 set -euo pipefail
 
 packages=(
@@ -15,6 +18,10 @@ packages=(
 )
 if [ "${CARTON_WITH_TORCH:-1}" != 0 ]; then
   packages+=(libtorch-dev python3-torch libopenblas0-pthread)
+fi
+if [ "${CARTON_WITH_ONNX:-1}" != 0 ]; then
+  packages+=(libopencv-dnn-dev libonnx-dev libprotobuf-dev python3-onnx python3-numpy libonnx-testdata)
+  [ "${CARTON_WITH_TORCH:-1}" != 0 ] || packages+=(python3-torch)
 fi
 
 missing=()

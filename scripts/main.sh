@@ -8,8 +8,12 @@ build=${CARTON_BUILD_DIR:-$root/build}
 jobs=${CARTON_JOBS:-$(nproc)}
 # CARTON_WITH_TORCH=0 leaves the TorchScript runner out, as it does for install-deps.sh.
 torch=$([ "${CARTON_WITH_TORCH:-1}" = 0 ] && echo OFF || echo ON)
+# CARTON_WITH_ONNX=0 leaves the ONNX runner out, likewise.
+onnx=$([ "${CARTON_WITH_ONNX:-1}" = 0 ] && echo OFF || echo ON)
+models="" onnx_models=""
+trap 'rm -rf "$models" "$onnx_models"' EXIT
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch" -DCARTON_WITH_ONNX="$onnx"
 cmake --build "$build" -j "$jobs" --target carton-runner-noop carton-runner-file carton-conformance carton-wire
 
 "$build/tools/carton-wire" check "$root/conformance/vectors/carton-0.0.1" | tail -n 1
@@ -27,11 +31,28 @@ cmake --build "$build" -j "$jobs" --target carton-runner-noop carton-runner-file
 if cmake --build "$build" --target help | grep -w carton-runner-torchscript > /dev/null; then
   cmake --build "$build" -j "$jobs" --target carton-runner-torchscript
   models=$(mktemp -d)
-  trap 'rm -rf "$models"' EXIT
   /usr/bin/python3 "$root/tests/torch/make_models.py" "$models" > /dev/null
   "$build/conformance/carton-conformance" --runner "$build/examples/torchscript_runner/carton-runner-torchscript" \
     --core-version all --suite protocol,robustness --model-dir "$models/doubler" \
     --model-check "$root/tests/conformance/doubler_check.json"
 else
   echo "main: carton-runner-torchscript is not built (no libtorch, or CARTON_WITH_TORCH=0)"
+fi
+# The ONNX runner, when OpenCV's DNN module and libonnx were found: the suites with a
+# CNN exported now by torch.onnx.export, then ONNX's whole backend corpus, first on
+# OpenCV in-process, then through the runner, which must crash and hang on none and
+# pass every model OpenCV passes (docs/runners/onnx.md explains the table).
+if cmake --build "$build" --target help | grep -w carton-runner-onnx > /dev/null; then
+  cmake --build "$build" -j "$jobs" --target carton-runner-onnx carton-onnx-corpus
+  onnx_models=$(mktemp -d)
+  /usr/bin/python3 "$root/tests/onnx/make_models.py" "$onnx_models" > /dev/null
+  "$build/conformance/carton-conformance" --runner "$build/examples/onnx_runner/carton-runner-onnx" \
+    --core-version all --suite protocol,robustness --model-dir "$onnx_models/cnn" \
+    --model-check "$onnx_models/expected/cnn_check.json"
+  "$build/tools/onnx_corpus/carton-onnx-corpus" --engine opencv --jobs "$jobs" \
+    --report "$onnx_models/corpus_opencv.tsv" | tail -n 8
+  "$build/tools/onnx_corpus/carton-onnx-corpus" --engine runner --runner "$build/examples/onnx_runner/carton-runner-onnx" \
+    --jobs "$jobs" --baseline "$onnx_models/corpus_opencv.tsv" --report "$onnx_models/corpus_runner.tsv"
+else
+  echo "main: carton-runner-onnx is not built (no OpenCV DNN or libonnx, or CARTON_WITH_ONNX=0)"
 fi

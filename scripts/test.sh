@@ -9,8 +9,10 @@ build=${CARTON_BUILD_DIR:-$root/build}
 jobs=${CARTON_JOBS:-$(nproc)}
 # CARTON_WITH_TORCH=0 leaves the TorchScript runner out, as it does for install-deps.sh.
 torch=$([ "${CARTON_WITH_TORCH:-1}" = 0 ] && echo OFF || echo ON)
+# CARTON_WITH_ONNX=0 leaves the ONNX runner out, likewise.
+onnx=$([ "${CARTON_WITH_ONNX:-1}" = 0 ] && echo OFF || echo ON)
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch" -DCARTON_WITH_ONNX="$onnx"
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 

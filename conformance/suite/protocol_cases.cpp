@@ -37,10 +37,11 @@ void protocol_pack(const CaseContext& ctx) {
   auto core = start(ctx);
   TempDir dir;
   const auto replies = core->call(pack_request(*core, dir));
-  if (!expect_ok_or_error<wire::PackResponse>("Pack", replies)) {
-    throw Failure("expected a PackResponse reply to Pack, got ErrorResponse: " +
-                  std::get<wire::ErrorResponse>(replies[0].data).e);
-  }
+  // The directory packed holds no model, so a runner that checks what it packs (the
+  // ONNX and XGBoost runners load the model first) answers an Error: one complete reply
+  // too, as for Load. What a runner packs is its own (a file for some, a directory for
+  // others), so the suite cannot hand every runner a model to pack.
+  if (!expect_ok_or_error<wire::PackResponse>("Pack", replies)) return require_no_violations(*core);
   // carton saves (or, for load_unpacked, serves) what output_path names, on the
   // filesystem it served: a path that is not there fails the pack.
   const std::string& output = std::get<wire::PackResponse>(replies[0].data).output_path;
@@ -154,7 +155,9 @@ void add_protocol_cases(std::vector<Case>& r) {
   add("load_options",
       "Load with options of every type, a GPU device and a manifest hash gets one complete Load or Error reply",
       protocol_load_options);
-  add("pack", "Pack on a read-write filesystem with absolute paths inside it gets a Pack reply naming a path there",
+  add("pack",
+      "Pack on a read-write filesystem with absolute paths inside it gets an Error or a Pack reply naming a path "
+      "there",
       protocol_pack);
   add("seal_infer_with_handle", "Seal then InferWithHandle get Seal/Infer or Error replies only",
       protocol_seal_infer_with_handle);

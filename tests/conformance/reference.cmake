@@ -51,6 +51,23 @@ if(CARTON_REFERENCE_DIR)
     # make_models.py's doubler, made by the torch_models fixture.
     _carton_reference_core_test(torchscript load_infer torch_models "OUTPUT .*\"x\".*2(\\.0)?, *-6(\\.0)?, *1(\\.0)?"
       load-infer --dir ${CMAKE_CURRENT_BINARY_DIR}/torch_models/doubler --input ${_input})
+    # The ONNX runner: the exported models through the real core, checked against
+    # torch (tests/onnx/ref_core_check.py), and carton's discovery finding it.
+    if(TARGET carton-runner-onnx)
+      add_test(NAME reference_core_${_version}_onnx_load_infer
+        COMMAND ${CARTON_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/onnx/ref_core_check.py ${_dir}/ref-core
+                $<TARGET_FILE:carton-runner-onnx> ${CMAKE_CURRENT_BINARY_DIR}/onnx_models)
+      set_tests_properties(reference_core_${_version}_onnx_load_infer PROPERTIES
+        LABELS "conformance;reference;onnx" FIXTURES_REQUIRED onnx_models
+        ENVIRONMENT "CARTON_CORE_REVISION=${_version};REF_CORE_QUIET_LOGS=1"
+        PASS_REGULAR_EXPRESSION "\n6 passed, 0 failed\n")
+      add_test(NAME reference_core_${_version}_onnx_discover
+        COMMAND ${_dir}/ref-core discover --runner-dir ${CMAKE_BINARY_DIR}/runners --runner-name onnx
+                --framework-version ">=1.12, <2")
+      set_tests_properties(reference_core_${_version}_onnx_discover PROPERTIES
+        LABELS "conformance;reference;onnx"
+        PASS_REGULAR_EXPRESSION "MATCH [^\n]*/carton-runner-onnx\n")
+    endif()
     # carton's own noop runner passes the suite at its own version...
     add_test(NAME reference_rust_noop_${_version}_suite
       COMMAND $<TARGET_FILE:carton-conformance> --runner ${_dir}/carton-runner-noop

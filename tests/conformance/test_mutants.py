@@ -75,7 +75,7 @@ CATCHES = {
     "fail_after_50": ("echo/echo_concurrent", "0.0.1"),
     "streaming_empty": ("echo/echo_streaming", "0.0.1"),
     "error_load": ("echo/echo_load", "0.0.1"),
-    "error_pack": ("protocol/pack", "0.0.1"),
+    "error_pack": ("echo/echo_pack", "0.0.1"),
     "error_seal": ("echo/echo_seal", "0.0.1"),
     "error_infer_with_tensors": ("echo/echo_float32", "0.0.1"),
     "error_infer_with_handle": ("echo/echo_seal", "0.0.1"),

@@ -99,7 +99,8 @@ def main(source: str, work: str) -> None:
         raise Failure(f"unexpected runner.toml {first}")
     prefix = os.path.join(work, "prefix")
     run(CMAKE, "--install", build, "--prefix", prefix)
-    found = glob.glob(os.path.join(prefix, "lib*", "carton", "runners", "carton-runner-dated", "runner.toml"))
+    # Installed under the runner_name carton matches (carton_add_runner), not the target.
+    found = glob.glob(os.path.join(prefix, "lib*", "carton", "runners", "acme", "dated", "runner.toml"))
     if len(found) != 1:
         raise Failure(f"no installed runner.toml for carton-runner-dated under {prefix}")
     installed = toml(found[0])

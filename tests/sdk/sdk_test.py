@@ -27,6 +27,8 @@ import subprocess
 import sys
 from typing import Dict, List, Set
 
+from debian_packages import control, depends_closure, owners, package_names
+
 SKIP = 77  # CTest's SKIP_RETURN_CODE for these tests
 CMAKE = os.environ.get("CARTON_CMAKE", "cmake")
 CTEST = os.environ.get("CARTON_CTEST", "ctest")
@@ -107,16 +109,36 @@ def check_installed_runner(build: str, work: str, target: str, name: str, *filte
     runner_dirs = glob.glob(os.path.join(dest, "lib*", "carton", "runners"))
     if len(runner_dirs) != 1:
         raise Failure(f"no lib/carton/runners under {dest}")
-    with open(os.path.join(runner_dirs[0], target, "runner.toml"), encoding="utf-8") as f:
+    # The directory is named after the runner_name carton matches, not the target.
+    with open(os.path.join(runner_dirs[0], name, "runner.toml"), encoding="utf-8") as f:
         toml = f.read()
-    if f'runner_path = "{target}"' not in toml or not os.access(os.path.join(runner_dirs[0], target, target), os.X_OK):
+    if f'runner_path = "{target}"' not in toml or not os.access(os.path.join(runner_dirs[0], name, target), os.X_OK):
         raise Failure(f"installed runner.toml does not name {target} beside it:\n{toml}")
     ref = os.environ.get("CARTON_REF_DIR")
     if ref:
         out = run(os.path.join(ref, "carton-0.0.1", "ref-core"), "discover", "--runner-dir", runner_dirs[0],
                   "--runner-name", name, *filters)
-        if f"MATCH {os.path.join(runner_dirs[0], target, target)}" not in out:
+        if f"MATCH {os.path.join(runner_dirs[0], name, target)}" not in out:
             raise Failure("carton's discovery does not pick the installed runner")
+
+
+def check_runner_package(build: str, name: str, binary: str) -> None:
+    """The project's own runner package (carton_add_runner(... PACKAGE)), made with the
+    installed CartonRunner.cmake: named after the runner, holding only its directory."""
+    if not shutil.which("dpkg-deb"):
+        print("runner package not checked: no dpkg-deb")
+        return
+    out = os.path.join(build, "deb")
+    shutil.rmtree(out, ignore_errors=True)
+    run(CPACK, "-G", "DEB", "-B", out, "--config", os.path.join(build, "CPackConfig.cmake"), cwd=build)
+    debs = glob.glob(os.path.join(out, "*.deb"))
+    if [os.path.basename(d).split("_")[0] for d in debs] != [f"carton-runner-{name}"]:
+        raise Failure(f"expected carton-runner-{name}_*.deb in {out}, found {debs}")
+    files = sorted(line.split()[-1] for line in run("dpkg-deb", "--contents", debs[0]).splitlines()
+                   if not line.startswith("d"))
+    expected = [f"./usr/lib/carton/runners/{name}/{binary}", f"./usr/lib/carton/runners/{name}/runner.toml"]
+    if files != expected:
+        raise Failure(f"the package holds {files}, not {expected}")
 
 
 def standalone(work: str, source: str) -> None:
@@ -125,6 +147,7 @@ def standalone(work: str, source: str) -> None:
     build_project(source, build, prefix)
     conformance(prefix, os.path.join(build, "carton-runner-echo"))
     check_installed_runner(build, build, "carton-runner-echo", "standalone-echo")
+    check_runner_package(build, "standalone-echo", "carton-runner-echo")
 
 
 def handler_methods(header: str) -> Set[str]:
@@ -227,48 +250,12 @@ def deb_package(build: str, work: str) -> None:
     out = os.path.join(work, "deb")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    run(CPACK, "-G", "DEB", "-B", out, "--config", os.path.join(build, "CPackConfig.cmake"), cwd=build)
+    # Only the SDK's package: the runners' have tests of their own (runner_package.py).
+    run(CPACK, "-G", "DEB", "-B", out, "-D", "CPACK_COMPONENTS_ALL=sdk",
+        "--config", os.path.join(build, "CPackConfig.cmake"), cwd=build)
     debs = glob.glob(os.path.join(out, "*.deb"))
     if len(debs) != 1:
         raise Failure(f"expected one .deb in {out}, found {debs}")
-
-
-def control(deb: str) -> Dict[str, str]:
-    fields = {}
-    for name in ("Package", "Version", "Section", "Description", "Depends"):
-        fields[name] = subprocess.run(["dpkg-deb", "-f", deb, name], stdout=subprocess.PIPE, text=True,
-                                      check=True).stdout.strip()
-    return fields
-
-
-def package_names(depends: str) -> Set[str]:
-    """Every package named in a Depends value, alternatives included."""
-    return {re.split(r"[\s(:]", alt.strip())[0] for dep in depends.split(",") for alt in dep.split("|") if alt.strip()}
-
-
-def depends_closure(direct: Set[str]) -> Set[str]:
-    """The installed packages that `direct` brings in, transitively."""
-    seen, todo = set(), list(direct)
-    while todo:
-        pkg = todo.pop()
-        if pkg in seen:
-            continue
-        seen.add(pkg)
-        p = subprocess.run(["dpkg-query", "-W", "-f", "${Depends},${Pre-Depends}", pkg],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        if p.returncode == 0:
-            todo += package_names(p.stdout) - seen
-    return seen
-
-
-def owners(path: str) -> Set[str]:
-    """The packages that own `path` (several may share a directory)."""
-    p = subprocess.run(["dpkg-query", "-S", os.path.realpath(path)], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, text=True)
-    if p.returncode != 0:
-        return set()
-    return {name.strip().split(":")[0]  # without the :amd64 qualifier
-            for line in p.stdout.splitlines() for name in line.split(": ")[0].split(",")}
 
 
 def needed_packages(build: str, root: str) -> Dict[str, Set[str]]:
