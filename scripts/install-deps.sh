@@ -5,7 +5,8 @@
 # CARTON_WITH_TORCH=0 skips them, and the build then leaves that runner out. The ONNX
 # runner's (OpenCV's DNN module, libonnx and its Python package, ONNX's backend test
 # corpus, and python3-torch, which exports the test models) come unless
-# CARTON_WITH_ONNX=0.
+# CARTON_WITH_ONNX=0. The XGBoost runner's (libxgboost-dev, and python3-xgboost, which
+# trains the test models) come unless CARTON_WITH_XGBOOST=0.
 set -euo pipefail
 
 packages=(
@@ -22,6 +23,9 @@ fi
 if [ "${CARTON_WITH_ONNX:-1}" != 0 ]; then
   packages+=(libopencv-dnn-dev libonnx-dev libprotobuf-dev python3-onnx python3-numpy libonnx-testdata)
   [ "${CARTON_WITH_TORCH:-1}" != 0 ] || packages+=(python3-torch)
+fi
+if [ "${CARTON_WITH_XGBOOST:-1}" != 0 ]; then
+  packages+=(libxgboost-dev python3-xgboost python3-numpy)
 fi
 
 missing=()

@@ -10,10 +10,12 @@ jobs=${CARTON_JOBS:-$(nproc)}
 torch=$([ "${CARTON_WITH_TORCH:-1}" = 0 ] && echo OFF || echo ON)
 # CARTON_WITH_ONNX=0 leaves the ONNX runner out, likewise.
 onnx=$([ "${CARTON_WITH_ONNX:-1}" = 0 ] && echo OFF || echo ON)
-models="" onnx_models=""
-trap 'rm -rf "$models" "$onnx_models"' EXIT
+# CARTON_WITH_XGBOOST=0 leaves the XGBoost runner out, likewise.
+xgboost=$([ "${CARTON_WITH_XGBOOST:-1}" = 0 ] && echo OFF || echo ON)
+models="" onnx_models="" xgboost_models=""
+trap 'rm -rf "$models" "$onnx_models" "$xgboost_models"' EXIT
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch" -DCARTON_WITH_ONNX="$onnx"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch" -DCARTON_WITH_ONNX="$onnx" -DCARTON_WITH_XGBOOST="$xgboost"
 cmake --build "$build" -j "$jobs" --target carton-runner-noop carton-runner-file carton-conformance carton-wire
 
 "$build/tools/carton-wire" check "$root/conformance/vectors/carton-0.0.1" | tail -n 1
@@ -55,4 +57,17 @@ if cmake --build "$build" --target help | grep -w carton-runner-onnx > /dev/null
     --jobs "$jobs" --baseline "$onnx_models/corpus_opencv.tsv" --report "$onnx_models/corpus_runner.tsv"
 else
   echo "main: carton-runner-onnx is not built (no OpenCV DNN or libonnx, or CARTON_WITH_ONNX=0)"
+fi
+# The XGBoost runner, when libxgboost-dev was found: the suites with a 32-feature
+# regression model trained now with Debian's python3-xgboost, whose predictions the
+# model suite checks against python's Booster.predict.
+if cmake --build "$build" --target help | grep -w carton-runner-xgboost > /dev/null; then
+  cmake --build "$build" -j "$jobs" --target carton-runner-xgboost
+  xgboost_models=$(mktemp -d)
+  /usr/bin/python3 "$root/tests/xgboost/make_models.py" "$xgboost_models" > /dev/null
+  "$build/conformance/carton-conformance" --runner "$build/examples/xgboost_runner/carton-runner-xgboost" \
+    --core-version all --suite protocol,robustness --model-dir "$xgboost_models/regression32" \
+    --model-check "$xgboost_models/expected/regression32_check.json"
+else
+  echo "main: carton-runner-xgboost is not built (no libxgboost-dev, or CARTON_WITH_XGBOOST=0)"
 fi

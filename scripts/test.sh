@@ -11,8 +11,10 @@ jobs=${CARTON_JOBS:-$(nproc)}
 torch=$([ "${CARTON_WITH_TORCH:-1}" = 0 ] && echo OFF || echo ON)
 # CARTON_WITH_ONNX=0 leaves the ONNX runner out, likewise.
 onnx=$([ "${CARTON_WITH_ONNX:-1}" = 0 ] && echo OFF || echo ON)
+# CARTON_WITH_XGBOOST=0 leaves the XGBoost runner out, likewise.
+xgboost=$([ "${CARTON_WITH_XGBOOST:-1}" = 0 ] && echo OFF || echo ON)
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch" -DCARTON_WITH_ONNX="$onnx"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARTON_WITH_TORCH="$torch" -DCARTON_WITH_ONNX="$onnx" -DCARTON_WITH_XGBOOST="$xgboost"
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 

@@ -68,6 +68,23 @@ if(CARTON_REFERENCE_DIR)
         LABELS "conformance;reference;onnx"
         PASS_REGULAR_EXPRESSION "MATCH [^\n]*/carton-runner-onnx\n")
     endif()
+    # The XGBoost runner likewise: every case of tests/xgboost/make_models.py through
+    # the real core, against python's predict, and carton's discovery finding it.
+    if(TARGET carton-runner-xgboost)
+      add_test(NAME reference_core_${_version}_xgboost_load_infer
+        COMMAND ${CARTON_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/xgboost/ref_core_check.py ${_dir}/ref-core
+                $<TARGET_FILE:carton-runner-xgboost> ${CMAKE_CURRENT_BINARY_DIR}/xgboost_models)
+      set_tests_properties(reference_core_${_version}_xgboost_load_infer PROPERTIES
+        LABELS "conformance;reference;xgboost" FIXTURES_REQUIRED xgboost_models
+        ENVIRONMENT "CARTON_CORE_REVISION=${_version};REF_CORE_QUIET_LOGS=1"
+        PASS_REGULAR_EXPRESSION "\n[0-9]+ passed, 0 failed\n")
+      add_test(NAME reference_core_${_version}_xgboost_discover
+        COMMAND ${_dir}/ref-core discover --runner-dir ${CMAKE_BINARY_DIR}/runners --runner-name xgboost
+                --framework-version ">=1.7")
+      set_tests_properties(reference_core_${_version}_xgboost_discover PROPERTIES
+        LABELS "conformance;reference;xgboost"
+        PASS_REGULAR_EXPRESSION "MATCH [^\n]*/carton-runner-xgboost\n")
+    endif()
     # carton's own noop runner passes the suite at its own version...
     add_test(NAME reference_rust_noop_${_version}_suite
       COMMAND $<TARGET_FILE:carton-conformance> --runner ${_dir}/carton-runner-noop

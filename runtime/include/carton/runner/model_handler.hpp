@@ -7,7 +7,9 @@
 //             Load keeps the old one. The reply is "Load: " + the exception's message.
 //   Pack      pack_file_name() checks input_path (throw to refuse it) and names the
 //             file the packed model holds it under; <temp_folder>/<name> becomes a link
-//             to input_path and the reply is temp_folder, as carton's runners answer.
+//             to input_path and the reply is temp_folder, as carton's TorchScript
+//             runner answers. An empty name says input_path is a folder to pack as it
+//             is: the reply is input_path, as carton's Python runner answers.
 //   Seal      the tensors are kept under handles 0, 1, 2, ... (SealStore).
 //   Infer     infer() on the model of the moment; InferWithHandle consumes its handle
 //             whatever the outcome, as carton does. One complete reply even when the
@@ -67,6 +69,7 @@ class ModelHandler : public RunnerHandler {
     } catch (const std::exception& e) {
       return responder.fail("Pack: " + request.input_path + " is not a model this runner loads: " + e.what());
     }
+    if (name.empty()) return responder.respond(wire::PackResponse{std::move(request.input_path)});
     try {
       detail::link_packed_file(context(), request, name);
     } catch (const std::exception& e) {
@@ -97,7 +100,8 @@ class ModelHandler : public RunnerHandler {
   // Reads, checks and builds the model Load names; throws with the reason to refuse it.
   virtual std::shared_ptr<const Model> load_model(const wire::LoadRequest& request) = 0;
   // Checks that Pack's input_path is a model this runner loads (throws if not) and
-  // returns the file name the packed model holds it under.
+  // returns the file name the packed model holds it under, or "" to pack input_path
+  // (a folder) as it is.
   virtual std::string pack_file_name(const wire::PackRequest& request) = 0;
   // One infer; throws with the reason to refuse it. Called on several threads at once.
   virtual Tensors infer(const Model& model, Tensors inputs) = 0;

@@ -1,0 +1,121 @@
+#include "booster.hpp"
+
+#include <xgboost/c_api.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+namespace carton::examples::xgboost {
+
+namespace {
+
+// XGBoost's last error on this thread, as one line: "[07:02:21] src/x.cc:377: Check
+// failed: ...\nStack trace: ..." becomes "src/x.cc:377: Check failed: ...".
+std::string last_error() {
+  std::string e = XGBGetLastError();
+  if (const auto nl = e.find('\n'); nl != std::string::npos) e.resize(nl);
+  if (e.size() > 11 && e[0] == '[' && e[9] == ']' && e[10] == ' ') e.erase(0, 11);
+  return e;
+}
+
+void check(int rc, const char* what) {
+  if (rc != 0) throw XGBoostError(std::string(what) + ": " + last_error());
+}
+
+std::string array_interface(const DenseRows& a, bool matrix) {
+  char buf[256];
+  const auto ptr = reinterpret_cast<std::uintptr_t>(a.data);
+  const char* type = a.float64 ? "<f8" : "<f4";
+  if (matrix) {
+    std::snprintf(buf, sizeof buf,
+                  "{\"data\":[%ju,true],\"shape\":[%ju,%ju],\"strides\":[%ju,%ju],\"typestr\":\"%s\",\"version\":3}",
+                  std::uintmax_t(ptr), std::uintmax_t(a.rows), std::uintmax_t(a.columns), std::uintmax_t(a.row_stride),
+                  std::uintmax_t(a.column_stride), type);
+  } else {
+    std::snprintf(buf, sizeof buf,
+                  "{\"data\":[%ju,true],\"shape\":[%ju],\"strides\":[%ju],\"typestr\":\"%s\",\"version\":3}",
+                  std::uintmax_t(ptr), std::uintmax_t(a.rows), std::uintmax_t(a.row_stride), type);
+  }
+  return buf;
+}
+
+// A number as python's json.dumps writes it, which XGBoost's JSON reader takes.
+std::string json_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+struct ProxyFree {
+  void operator()(void* p) const { XGDMatrixFree(p); }
+};
+
+}  // namespace
+
+std::string library_version() {
+  int major = 0, minor = 0, patch = 0;
+  XGBoostVersion(&major, &minor, &patch);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
+std::uint64_t Prediction::size() const {
+  std::uint64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+Booster::Booster(const wire::Bytes& model, int nthread) {
+  check(XGBoosterCreate(nullptr, 0, &handle_), "XGBoosterCreate");
+  try {
+    check(XGBoosterLoadModelFromBuffer(handle_, model.data(), model.size()), "XGBoost cannot load the model");
+    if (nthread > 0) check(XGBoosterSetParam(handle_, "nthread", std::to_string(nthread).c_str()), "nthread");
+    bst_ulong features = 0;
+    check(XGBoosterGetNumFeature(handle_, &features), "XGBoosterGetNumFeature");
+    num_features_ = features;
+    check(XGBoosterBoostedRounds(handle_, &boosted_rounds_), "XGBoosterBoostedRounds");
+  } catch (...) {
+    XGBoosterFree(handle_);
+    throw;
+  }
+}
+
+Booster::~Booster() { XGBoosterFree(handle_); }
+
+std::string Booster::predict_config(const PredictConfig& c) {
+  // type 0 is the transformed value, 1 the margin; strict_shape false gives
+  // Booster.predict's shapes.
+  return "{\"type\":" + std::string(c.output_margin ? "1" : "0") +
+         ",\"training\":false,\"iteration_begin\":" + std::to_string(c.iteration_begin) +
+         ",\"iteration_end\":" + std::to_string(c.iteration_end) + ",\"missing\":" + json_number(c.missing) +
+         ",\"strict_shape\":false,\"cache_id\":0}";
+}
+
+Prediction Booster::predict(const DenseRows& rows, const std::string& config, const DenseRows* base_margin) const {
+  // A base margin travels in a proxy DMatrix of this call's own, as python's
+  // inplace_predict passes it.
+  std::unique_ptr<void, ProxyFree> proxy;
+  if (base_margin) {
+    DMatrixHandle p = nullptr;
+    check(XGProxyDMatrixCreate(&p), "XGProxyDMatrixCreate");
+    proxy.reset(p);
+    check(XGDMatrixSetInfoFromInterface(p, "base_margin",
+                                        array_interface(*base_margin, base_margin->columns != 0).c_str()),
+          "base_margin");
+  }
+  const bst_ulong* shape = nullptr;
+  bst_ulong dims = 0;
+  const float* values = nullptr;
+  check(XGBoosterPredictFromDense(handle_, array_interface(rows, true).c_str(), config.c_str(), proxy.get(), &shape,
+                                  &dims, &values),
+        "XGBoost cannot predict");
+  Prediction out;
+  out.values = values;
+  out.shape.assign(shape, shape + dims);
+  return out;
+}
+
+}  // namespace carton::examples::xgboost
