@@ -11,15 +11,6 @@ namespace carton::examples::xgboost {
 
 namespace {
 
-// XGBoost's last error on this thread, as one line: "[07:02:21] src/x.cc:377: Check
-// failed: ...\nStack trace: ..." becomes "src/x.cc:377: Check failed: ...".
-std::string last_error() {
-  std::string e = XGBGetLastError();
-  if (const auto nl = e.find('\n'); nl != std::string::npos) e.resize(nl);
-  if (e.size() > 11 && e[0] == '[' && e[9] == ']' && e[10] == ' ') e.erase(0, 11);
-  return e;
-}
-
 void check(int rc, const char* what) {
   if (rc != 0) throw XGBoostError(std::string(what) + ": " + last_error());
 }
@@ -56,6 +47,13 @@ struct ProxyFree {
 
 }  // namespace
 
+std::string last_error() {
+  std::string e = XGBGetLastError();
+  if (const auto nl = e.find('\n'); nl != std::string::npos) e.resize(nl);
+  if (e.size() > 11 && e[0] == '[' && e[9] == ']' && e[10] == ' ') e.erase(0, 11);
+  return e;
+}
+
 std::string library_version() {
   int major = 0, minor = 0, patch = 0;
   XGBoostVersion(&major, &minor, &patch);
@@ -71,7 +69,7 @@ std::uint64_t Prediction::size() const {
 Booster::Booster(const wire::Bytes& model, int nthread) {
   check(XGBoosterCreate(nullptr, 0, &handle_), "XGBoosterCreate");
   try {
-    check(XGBoosterLoadModelFromBuffer(handle_, model.data(), model.size()), "XGBoost cannot load the model");
+    check(XGBoosterLoadModelFromBuffer(handle_, model.data(), model.size()), kCannotLoad);
     if (nthread > 0) check(XGBoosterSetParam(handle_, "nthread", std::to_string(nthread).c_str()), "nthread");
     bst_ulong features = 0;
     check(XGBoosterGetNumFeature(handle_, &features), "XGBoosterGetNumFeature");

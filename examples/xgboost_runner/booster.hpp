@@ -26,6 +26,12 @@ class XGBoostError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// XGBoost's last error on this thread as one line: "[07:02:21] src/x.cc:377: Check
+// failed: ...\nStack trace: ..." becomes "src/x.cc:377: Check failed: ...".
+std::string last_error();
+// What a load XGBoost refuses is prefixed with.
+constexpr char kCannotLoad[] = "XGBoost cannot load the model";
+
 // "1.7.4": the library the runner is linked with (XGBoostVersion()).
 std::string library_version();
 

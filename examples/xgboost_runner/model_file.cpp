@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "booster.hpp"
 #include "carton/runner/child_check.hpp"
 
 namespace carton::examples::xgboost {
@@ -27,6 +29,8 @@ std::string version_string(const Version& v) {
 // for a load that ran out of the memory its limit allows.
 constexpr int kBadSplitFeature = 3;
 constexpr int kOutOfMemory = 4;
+// The child's exit status for a model XGBoost refuses; its stdout says why.
+constexpr int kRefused = 5;
 
 // The child's address space: the libraries and threads (1 GiB covers them with room),
 // and 16 times the model's bytes, far more than any model loaded from them takes
@@ -137,7 +141,8 @@ void check_saved_version(const wire::Bytes& model, ModelFormat format, const std
   }
 }
 
-void check_load_in_child(const wire::Bytes& model, const std::string& file, const std::string& binary) {
+std::optional<std::string> check_load_in_child(const wire::Bytes& model, const std::string& file,
+                                               const std::string& binary) {
   const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(kLoadCheckDeadline);
   const runner::ChildExit exit = runner::run_child_check(model, binary, kLoadCheckFlag, deadline);
   if (exit.how == runner::ChildExit::How::exited && exit.value == kBadSplitFeature) {
@@ -150,10 +155,12 @@ void check_load_in_child(const wire::Bytes& model, const std::string& file, cons
                              std::to_string(child_memory_limit(model.size()) >> 20) + " MiB (1 GiB + 16 times the " +
                              "model's size); the model is damaged and is refused");
   }
+  if (exit.how == runner::ChildExit::How::exited && exit.value == kRefused) return exit.output;
   if (!exit.ok()) {
     throw std::runtime_error("loading " + file + " in a child process first, the child " + exit.describe(deadline) +
                              "; the model is refused (it is damaged, or uses what this XGBoost mishandles)");
   }
+  return std::nullopt;
 }
 
 int run_load_check() {
@@ -169,9 +176,11 @@ int run_load_check() {
   bst_ulong features = 0;
   if (XGBoosterLoadModelFromBuffer(h, model.data(), model.size()) != 0 ||
       XGBoosterGetNumFeature(h, &features) != 0) {
-    const bool out_of_memory = std::strstr(XGBGetLastError(), "bad_alloc") != nullptr;
-    XGBoosterFree(h);
-    return out_of_memory ? kOutOfMemory : 0;
+    if (std::strstr(XGBGetLastError(), "bad_alloc") != nullptr) return kOutOfMemory;
+    // The refusal goes to the runner, which reports it without loading the model again.
+    const std::string why = std::string(kCannotLoad) + ": " + last_error();
+    std::fwrite(why.data(), 1, std::min(why.size(), runner::kChildOutputBytes / 2), stdout);
+    return kRefused;
   }
   // XGBoost's loader takes trees whose child indices or split features lie outside
   // the tree or the row, and crashes when a prediction follows them. Its text dump

@@ -53,8 +53,11 @@ constexpr std::chrono::seconds kLoadCheckDeadline{120};
 // The flag that makes the runner binary the child (main.cpp).
 constexpr char kLoadCheckFlag[] = "--check-model";
 // Loads `model` in a child (`binary` is the runner's own). Throws std::runtime_error
-// when the child dies by a signal or passes the deadline.
-void check_load_in_child(const wire::Bytes& model, const std::string& file, const std::string& binary);
+// when the child dies by a signal, passes the deadline or runs out of its memory.
+// Returns XGBoost's refusal when the child's load failed (the runner does not try the
+// load again, without the child's memory limit), nullopt when it loaded.
+std::optional<std::string> check_load_in_child(const wire::Bytes& model, const std::string& file,
+                                               const std::string& binary);
 // The child's side: main() calls it when argv[1] is kLoadCheckFlag.
 int run_load_check();
 

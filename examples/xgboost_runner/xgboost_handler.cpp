@@ -57,14 +57,18 @@ std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool 
   const wire::Bytes bytes = runner::read_model_file(context(), fs, writable, file);
   const ModelFormat format = model_format(bytes);
   check_saved_version(bytes, format, file);
-  if (options.check_in_child) check_load_in_child(bytes, file, self_);
+  auto refused = [&](const std::string& why) {
+    return std::invalid_argument(file + " (" + std::to_string(bytes.size()) + " bytes, " + format_name(format) +
+                                 " by its first bytes) is not a model XGBoost " + library_version() + " loads: " + why);
+  };
+  if (options.check_in_child) {
+    if (auto why = check_load_in_child(bytes, file, self_)) throw refused(*why);
+  }
   std::shared_ptr<const XGBoostModel> model;
   try {
     model = std::make_shared<const XGBoostModel>(bytes, options);
   } catch (const XGBoostError& e) {
-    throw std::invalid_argument(file + " (" + std::to_string(bytes.size()) + " bytes, " + format_name(format) +
-                                " by its first bytes) is not a model XGBoost " + library_version() +
-                                " loads: " + e.what());
+    throw refused(e.what());
   }
   const int rounds = model->booster.boosted_rounds();
   if (options.iteration_end > rounds) {

@@ -139,6 +139,7 @@ BOOST_AUTO_TEST_CASE(damaged_models_never_take_the_runner_down) {
     std::ifstream in(Models::get().dir(model), std::ios::binary);
     const std::string good{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     for (int i = 0; i < 40; ++i) {
+      BOOST_TEST_CHECKPOINT(model << " mutant " << i);
       std::string bad = good;
       if (i % 4 == 0) {
         bad.resize(rng() % bad.size());

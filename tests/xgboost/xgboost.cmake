@@ -15,8 +15,8 @@ endif()
 
 carton_add_test(test_xgboost
   SOURCES xgboost/main.cpp xgboost/xgboost_models.cpp xgboost/infer_test.cpp xgboost/errors_test.cpp
-          xgboost/lifecycle_test.cpp
-  LIBS carton_mock
+          xgboost/lifecycle_test.cpp xgboost/tensor_mapping_test.cpp
+  LIBS carton_mock carton_xgboost_handler
   LABELS xgboost)
 target_compile_definitions(test_xgboost PRIVATE
   CARTON_XGBOOST_RUNNER="$<TARGET_FILE:carton-runner-xgboost>"

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -49,6 +50,19 @@ int input_memfd(const wire::Bytes& bytes) {
   return fd;
 }
 
+// What the exited child left in the pipe, up to kChildOutputBytes.
+std::string drain(int fd) {
+  std::string out;
+  char buf[4096];
+  while (out.size() < kChildOutputBytes) {
+    const ssize_t n = ::read(fd, buf, std::min(sizeof buf, kChildOutputBytes - out.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ChildExit::describe(std::chrono::milliseconds deadline) const {
@@ -66,17 +80,25 @@ std::string ChildExit::describe(std::chrono::milliseconds deadline) const {
 ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, const std::string& flag,
                           std::chrono::milliseconds deadline) {
   const int fd = input_memfd(input);
+  int out[2];
+  // Only the parent's end is non-blocking: it reads what is there once the child exited.
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::fcntl(out[0], F_SETFL, O_NONBLOCK) != 0) {
+    ::close(fd);
+    fail_errno("pipe2");
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fd, 0);  // dup2 clears close-on-exec on fd 0
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   char* argv[] = {const_cast<char*>(binary.c_str()), const_cast<char*>(flag.c_str()), nullptr};
   pid_t pid = 0;
   const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(fd);
+  ::close(out[1]);
   if (rc != 0) {
+    ::close(out[0]);
     errno = rc;
     fail_errno("cannot start " + binary);
   }
@@ -89,12 +111,20 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
     if (std::chrono::steady_clock::now() > until) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      return {ChildExit::How::timed_out, 0};
+      ::close(out[0]);
+      return {ChildExit::How::timed_out, 0, {}};
     }
     std::this_thread::sleep_for(kPollInterval);
   }
-  if (WIFSIGNALED(status)) return {ChildExit::How::signaled, WTERMSIG(status)};
-  return {ChildExit::How::exited, WEXITSTATUS(status)};
+  ChildExit exit{ChildExit::How::exited, 0, drain(out[0])};
+  ::close(out[0]);
+  if (WIFSIGNALED(status)) {
+    exit.how = ChildExit::How::signaled;
+    exit.value = WTERMSIG(status);
+  } else {
+    exit.value = WEXITSTATUS(status);
+  }
+  return exit;
 }
 
 std::vector<char> read_child_input() {

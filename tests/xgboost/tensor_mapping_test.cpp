@@ -1,0 +1,81 @@
+// The handler's tensor mapping in this process, on rows placed at every offset: XGBoost
+// refuses a misaligned pointer, so such rows are predicted block by block from aligned
+// copies; the answers must be the aligned rows' answers, bit for bit, shapes included.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "booster.hpp"
+#include "tensor_mapping.hpp"
+#include "xgboost_models.hpp"
+
+using namespace carton;
+using namespace carton::xgboost_test;
+namespace xgb = carton::examples::xgboost;
+
+namespace {
+
+xgb::Booster booster_of(const std::string& file) {
+  std::ifstream in(Models::get().dir(file), std::ios::binary);
+  std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return xgb::Booster(wire::Bytes::adopt(std::move(bytes)), 0);
+}
+
+// `values` as a tensor whose elements start `offset` bytes into their buffer.
+template <class T>
+wire::Tensor at_offset(const std::vector<T>& values, wire::Shape shape, std::size_t offset) {
+  auto buffer = std::make_shared<std::vector<std::uint8_t>>(values.size() * sizeof(T) + offset);
+  std::memcpy(buffer->data() + offset, values.data(), values.size() * sizeof(T));
+  return wire::Tensor::from_bytes(wire::DTypeOf<T>::value, std::move(shape),
+                                  wire::Bytes(buffer, buffer->data() + offset, values.size() * sizeof(T)));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(misaligned_rows_predict_as_aligned_ones_across_blocks) {
+  // 70,000 rows of 8 float32 features: 2.1 MiB, so three blocks.
+  const auto booster = booster_of("multiclass/model.json");
+  const std::string config = xgb::Booster::predict_config({false, 0, 0, std::nan("")});
+  constexpr std::uint64_t kRows = 70000;
+  std::mt19937 rng(19);
+  std::normal_distribution<float> normal;
+  std::vector<float> rows(kRows * 8), margin(kRows * 4);
+  for (auto& v : rows) v = normal(rng);
+  for (auto& v : margin) v = normal(rng);
+  for (bool with_margin : {false, true}) {
+    xgb::Tensors aligned{{"input", at_offset(rows, {kRows, 8}, 0)}};
+    if (with_margin) aligned.insert_or_assign("base_margin", at_offset(margin, {kRows, 4}, 0));
+    const auto want = xgb::predict(booster, config, true, aligned).at("output");
+    BOOST_TEST((want.shape() == wire::Shape{kRows, 4}));
+    for (std::size_t offset : {1, 2, 3, 5}) {
+      BOOST_TEST_CONTEXT("offset " << offset << (with_margin ? ", with base_margin" : "")) {
+        xgb::Tensors shifted{{"input", at_offset(rows, {kRows, 8}, offset)}};
+        if (with_margin) shifted.insert_or_assign("base_margin", at_offset(margin, {kRows, 4}, offset));
+        const auto got = xgb::predict(booster, config, true, shifted).at("output");
+        BOOST_TEST(got.shape() == want.shape());
+        BOOST_TEST((got == want));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(misaligned_strided_float64_rows) {
+  const auto booster = booster_of("regression/model.json");
+  const std::string config = xgb::Booster::predict_config({false, 0, 0, std::nan("")});
+  // 40,000 rows stored column by column ([8, 40000] in memory), as float64.
+  constexpr std::uint64_t kRows = 40000;
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal;
+  std::vector<double> by_column(kRows * 8), by_row(kRows * 8);
+  for (std::uint64_t i = 0; i < kRows; ++i) {
+    for (std::uint64_t j = 0; j < 8; ++j) by_row[i * 8 + j] = by_column[j * kRows + i] = normal(rng);
+  }
+  const auto want = xgb::predict(booster, config, true, {{"input", at_offset(by_row, {kRows, 8}, 0)}}).at("output");
+  auto strided = at_offset(by_column, {kRows, 8}, 3);
+  strided = wire::Tensor::from_bytes(wire::DType::kFloat64, {kRows, 8}, strided.bytes(), wire::Shape{1, kRows});
+  const auto got = xgb::predict(booster, config, true, {{"input", strided}}).at("output");
+  BOOST_TEST((got == want));
+  BOOST_TEST((got.shape() == wire::Shape{kRows}));
+}
