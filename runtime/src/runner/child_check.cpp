@@ -74,7 +74,9 @@ std::string ChildExit::describe(std::chrono::milliseconds deadline) const {
     case How::timed_out:
       break;
   }
-  return "did not finish within " + std::to_string(deadline.count() / 1000.0).substr(0, 6) + " s (and was killed)";
+  const auto ms = deadline.count();
+  const std::string within = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+  return "did not finish within " + within + " (and was killed)";
 }
 
 ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, const std::string& flag,

@@ -34,7 +34,7 @@ struct ChildExit {
 
   bool ok() const { return how == How::exited && value == 0; }
   // "exited with status 3", "was killed by Segmentation fault",
-  // "did not finish within 300 s (and was killed)".
+  // "did not finish within 300 s (and was killed)" (or "200 ms").
   std::string describe(std::chrono::milliseconds deadline) const;
 };
 
