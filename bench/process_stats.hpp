@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <chrono>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,6 +29,22 @@ inline void report_latencies(benchmark::State& state, std::vector<double>& secon
   };
   state.counters["p50_us"] = at(0.50);
   state.counters["p99_us"] = at(0.99);
+}
+
+// Runs `once` `warmup` times, then once per iteration timed by hand (the benchmark
+// uses UseManualTime()), and reports the latencies.
+template <class F>
+void timed(benchmark::State& state, int warmup, F&& once) {
+  for (int i = 0; i < warmup; ++i) once();
+  std::vector<double> seconds;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    once();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    state.SetIterationTime(s);
+    seconds.push_back(s);
+  }
+  report_latencies(state, seconds);
 }
 
 // kB value of a "Name:   123 kB" line of /proc/<pid>/status; -1 if absent.

@@ -37,7 +37,6 @@
 namespace {
 
 using namespace carton;
-using Clock = std::chrono::steady_clock;
 namespace stdfs = std::filesystem;
 
 constexpr int kWarmup = 10;
@@ -78,16 +77,7 @@ void load(mock::MockCore& core) {
 
 template <class F>
 void timed(benchmark::State& state, F&& once) {
-  for (int i = 0; i < kWarmup; ++i) once();
-  std::vector<double> lat;
-  for (auto _ : state) {
-    const auto t0 = Clock::now();
-    once();
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    state.SetIterationTime(s);
-    lat.push_back(s);
-  }
-  bench::report_latencies(state, lat);
+  bench::timed(state, kWarmup, std::forward<F>(once));
 }
 
 void BM_Xgb_InProcess(benchmark::State& state) {

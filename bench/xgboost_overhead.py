@@ -7,19 +7,9 @@ when a target is missed.
     xgboost_overhead.py xgboost_bench.json
 """
 import json
-import re
 import sys
 
-
-def rows(report):
-    out = {}
-    for b in report["benchmarks"]:
-        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
-            continue
-        m = re.match(r"(BM_\w+/\d+)", b.get("run_name", b["name"]))
-        if m:
-            out[m.group(1)] = b
-    return out
+from bench_rows import rows
 
 
 def main(path):

@@ -12,21 +12,6 @@ using namespace carton;
 using namespace carton::onnx_test;
 namespace stdfs = std::filesystem;
 
-namespace {
-
-bool logged(mock::MockCore& core, const std::string& part) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  do {
-    for (const auto& r : core.logs()) {
-      if (r.args.find(part) != std::string::npos) return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
-}
-
-}  // namespace
-
 BOOST_AUTO_TEST_CASE(pack_checks_the_model_then_links_model_onnx) {
   const stdfs::path root = stdfs::temp_directory_path() / ("carton-onnx-pack-" + std::to_string(::getpid()));
   stdfs::remove_all(root);

@@ -64,25 +64,12 @@ mock::MockCoreOptions runner_options() {
 }
 
 wire::LoadRequest load_request(wire::FsToken fs, std::optional<RunnerOpts> opts) {
-  wire::LoadRequest load;
-  load.fs = fs;
-  load.runner_name = "onnx";
-  load.required_framework_version = "*";
-  load.runner_compat_version = 1;
-  load.runner_opts = std::move(opts);
-  load.visible_device = wire::CpuDevice{};
-  return load;
+  return test_support::load_request(fs, "onnx", std::move(opts));
 }
 
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts) {
   const auto fs = core.serve_directory(Models::get().dir(name).string(), false);
   core.core().load(load_request(fs, std::move(opts)));
-}
-
-RunnerOpts opts(std::initializer_list<std::pair<const char*, wire::RunnerOpt>> list) {
-  RunnerOpts out;
-  for (const auto& [k, v] : list) out.insert_or_assign(k, v);
-  return out;
 }
 
 Tensors infer(mock::MockCore& core, Tensors inputs) {

@@ -15,6 +15,7 @@
 #include "carton/runner/serve.hpp"
 #include "carton/runtime/handler_scope.hpp"
 #include "carton/wire/messages.hpp"
+#include "model_runner_test.hpp"
 
 using namespace carton;
 using wire::Tensor;
@@ -144,15 +145,7 @@ class InProcessCore : public mock::CoreTransport {
   mock::TypedCore typed_{*this};
 };
 
-template <class F>
-std::string error_of(F&& call) {
-  try {
-    call();
-  } catch (const mock::RunnerError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test_support::error_of;
 
 wire::LoadRequest load_with(std::optional<std::int64_t> factor) {
   wire::LoadRequest load;

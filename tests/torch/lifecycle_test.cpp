@@ -10,28 +10,6 @@ using namespace carton::torch_test;
 using wire::Tensor;
 namespace stdfs = std::filesystem;
 
-namespace {
-
-// Waits for a log line containing `part` (logs travel beside replies, not before them).
-bool logged(mock::MockCore& core, const std::string& part, std::chrono::milliseconds wait = std::chrono::milliseconds(3000)) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  do {
-    for (const auto& r : core.logs()) {
-      if (r.args.find(part) != std::string::npos) return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
-}
-
-RunnerOpts opts(std::initializer_list<std::pair<const char*, wire::RunnerOpt>> list) {
-  RunnerOpts out;
-  for (const auto& [k, v] : list) out.insert_or_assign(k, v);
-  return out;
-}
-
-}  // namespace
-
 BOOST_AUTO_TEST_CASE(pack_links_model_pt_in_the_temp_folder) {
   const stdfs::path root = stdfs::temp_directory_path() / ("carton-torch-pack-" + std::to_string(::getpid()));
   stdfs::remove_all(root);

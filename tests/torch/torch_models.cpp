@@ -91,14 +91,7 @@ mock::MockCoreOptions runner_options() {
 }
 
 wire::LoadRequest load_request(wire::FsToken fs, std::optional<RunnerOpts> opts) {
-  wire::LoadRequest load;
-  load.fs = fs;
-  load.runner_name = "torchscript";
-  load.required_framework_version = "*";
-  load.runner_compat_version = 1;
-  load.runner_opts = std::move(opts);
-  load.visible_device = wire::CpuDevice{};
-  return load;
+  return test_support::load_request(fs, "torchscript", std::move(opts));
 }
 
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts) {

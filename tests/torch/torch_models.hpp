@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "carton/mock/mock_core.hpp"
+#include "model_runner_test.hpp"
 
 namespace carton::torch_test {
 
@@ -48,16 +49,9 @@ mock::MockCoreOptions runner_options();
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts = std::nullopt);
 wire::LoadRequest load_request(wire::FsToken fs, std::optional<RunnerOpts> opts = std::nullopt);
 
-// The Error message `call` gets from the runner; fails the test if it succeeds.
-template <class F>
-std::string error_of(F&& call) {
-  try {
-    call();
-  } catch (const mock::RunnerError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test_support::error_of;
+using test_support::logged;
+using test_support::opts;
 
 // The outputs of InferWithTensors, which must be one complete Infer reply.
 wire::Map<std::string, wire::Tensor> infer(mock::MockCore& core, wire::Map<std::string, wire::Tensor> inputs);

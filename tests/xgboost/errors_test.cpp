@@ -149,12 +149,7 @@ BOOST_AUTO_TEST_CASE(damaged_models_never_take_the_runner_down) {
       stdfs::remove_all(root);
       stdfs::create_directories(root);
       std::ofstream(root / stdfs::path(model).filename(), std::ios::binary) << bad;
-      wire::LoadRequest load;
-      load.fs = core.serve_directory(root.string(), false);
-      load.runner_name = "xgboost";
-      load.required_framework_version = "*";
-      load.runner_compat_version = 1;
-      load.visible_device = wire::CpuDevice{};
+      const auto load = test_support::load_request(core.serve_directory(root.string(), false), "xgboost");
       if (error_of([&] { core.core().load(load); }) == "(no error)") {
         ++loaded;
         error_of([&] { infer(core, rows); });

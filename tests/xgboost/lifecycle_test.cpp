@@ -14,17 +14,6 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-bool logged(mock::MockCore& core, const std::string& part) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  do {
-    for (const auto& r : core.logs()) {
-      if (r.args.find(part) != std::string::npos) return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
-}
-
 struct PackRoot {
   PackRoot() : root(stdfs::temp_directory_path() / ("carton-xgboost-pack-" + std::to_string(::getpid()))) {
     stdfs::remove_all(root);

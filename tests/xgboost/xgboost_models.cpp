@@ -105,20 +105,8 @@ mock::MockCoreOptions runner_options() {
 }
 
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts) {
-  wire::LoadRequest load;
-  load.fs = core.serve_directory(Models::get().dir(name).string(), false);
-  load.runner_name = "xgboost";
-  load.required_framework_version = "*";
-  load.runner_compat_version = 1;
-  load.runner_opts = std::move(opts);
-  load.visible_device = wire::CpuDevice{};
-  core.core().load(std::move(load));
-}
-
-RunnerOpts opts(std::initializer_list<std::pair<const char*, wire::RunnerOpt>> list) {
-  RunnerOpts out;
-  for (const auto& [k, v] : list) out.insert_or_assign(k, v);
-  return out;
+  core.core().load(test_support::load_request(core.serve_directory(Models::get().dir(name).string(), false), "xgboost",
+                                              std::move(opts)));
 }
 
 Tensors infer(mock::MockCore& core, Tensors inputs) {

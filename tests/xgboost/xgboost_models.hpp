@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "carton/mock/mock_core.hpp"
+#include "model_runner_test.hpp"
 
 namespace carton::xgboost_test {
 
-using RunnerOpts = wire::Map<std::string, wire::RunnerOpt>;
+using test_support::RunnerOpts;
 using Tensors = wire::Map<std::string, wire::Tensor>;
 
 // One line of expected/cases.txt: a model directory, the Load's options, the inputs and
@@ -44,18 +45,10 @@ class Models {
 mock::MockCoreOptions runner_options();
 // Serves the model directory `name` and sends Load (runner_name "xgboost").
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts = std::nullopt);
-RunnerOpts opts(std::initializer_list<std::pair<const char*, wire::RunnerOpt>> list);
 
-// The Error message `call` gets from the runner; "(no error)" if it succeeds.
-template <class F>
-std::string error_of(F&& call) {
-  try {
-    call();
-  } catch (const mock::RunnerError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test_support::error_of;
+using test_support::logged;
+using test_support::opts;
 
 // The outputs of one complete InferWithTensors reply.
 Tensors infer(mock::MockCore& core, Tensors inputs);
