@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -82,6 +84,19 @@ Booster::Booster(const wire::Bytes& model, int nthread) {
 }
 
 Booster::~Booster() { XGBoosterFree(handle_); }
+
+bool Booster::splits_within_features() const {
+  bst_ulong trees = 0;
+  const char** dump = nullptr;
+  if (XGBoosterDumpModelEx(handle_, "", 0, "text", &trees, &dump) != 0) return true;
+  // Each split prints as "[f<feature><..." (or "[f<feature>:{...}]" for a categorical one).
+  for (bst_ulong t = 0; t < trees; ++t) {
+    for (const char* p = std::strstr(dump[t], "[f"); p; p = std::strstr(p + 2, "[f")) {
+      if (std::strtoull(p + 2, nullptr, 10) >= num_features_) return false;
+    }
+  }
+  return true;
+}
 
 std::string Booster::predict_config(const PredictConfig& c) {
   // type 0 is the transformed value, 1 the margin; strict_shape false gives

@@ -69,6 +69,11 @@ class Booster {
 
   std::uint64_t num_features() const { return num_features_; }
   int boosted_rounds() const { return boosted_rounds_; }
+  // False when a tree splits on a feature past num_features(). XGBoost's text dump,
+  // which this reads, walks every node from each root through the child indices, so a
+  // child index out of range crashes here: call it only where a crash is a verdict
+  // (the child of model_file.hpp). True when XGBoost cannot dump the model.
+  bool splits_within_features() const;
 
   // The JSON config XGBoosterPredictFromDense takes, made once per model.
   static std::string predict_config(const PredictConfig& config);

@@ -10,9 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <vector>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
+#include <vector>
 
 #include "booster.hpp"
 #include "carton/runner/child_check.hpp"
@@ -20,10 +21,6 @@
 namespace carton::examples::xgboost {
 
 namespace {
-
-std::string version_string(const Version& v) {
-  return std::to_string(v[0]) + "." + std::to_string(v[1]) + "." + std::to_string(v[2]);
-}
 
 // The child's exit status for a tree that splits on a feature past the model's, and
 // for a load that ran out of the memory its limit allows.
@@ -38,7 +35,7 @@ constexpr int kRefused = 5;
 rlim_t child_memory_limit(std::size_t model_bytes) { return (rlim_t(1) << 30) + 16 * rlim_t(model_bytes); }
 // The check's prediction is skipped for models of more features than this (its four
 // rows would take 32 MiB): then only the load and the walk of the trees are checked.
-constexpr bst_ulong kCheckPredictMaxFeatures = bst_ulong(1) << 21;
+constexpr std::uint64_t kCheckPredictMaxFeatures = std::uint64_t(1) << 21;
 
 // XGBoost writes the top-level object's keys in order, "learner" then "version", so
 // the version is at the end of the file: only its last bytes are looked at.
@@ -129,7 +126,17 @@ std::optional<Version> saved_version(const wire::Bytes& model, ModelFormat forma
   return std::nullopt;
 }
 
-void check_saved_version(const wire::Bytes& model, ModelFormat format, const std::string& file) {
+std::string version_string(const Version& v) {
+  return std::to_string(v[0]) + "." + std::to_string(v[1]) + "." + std::to_string(v[2]);
+}
+
+const char* file_name(ModelFormat f) {
+  static_assert(int(ModelFormat::json) == 0 && int(ModelFormat::ubjson) == 1 && int(ModelFormat::legacy_binary) == 2,
+                "kModelFiles lists the formats' files in ModelFormat's order");
+  return kModelFiles[static_cast<int>(f)];
+}
+
+std::optional<Version> check_saved_version(const wire::Bytes& model, ModelFormat format, const std::string& file) {
   const auto saved = saved_version(model, format);
   int major = 0, minor = 0, patch = 0;
   XGBoostVersion(&major, &minor, &patch);
@@ -139,6 +146,7 @@ void check_saved_version(const wire::Bytes& model, ModelFormat format, const std
                                 std::to_string(major) + " and older (save it with XGBoost " + std::to_string(major) +
                                 ".x, or use a runner built on XGBoost " + std::to_string((*saved)[0]) + ")");
   }
+  return saved;
 }
 
 std::optional<std::string> check_load_in_child(const wire::Bytes& model, const std::string& file,
@@ -164,55 +172,45 @@ std::optional<std::string> check_load_in_child(const wire::Bytes& model, const s
 }
 
 int run_load_check() {
-  const std::vector<char> model = runner::read_child_input();
+  const auto input = std::make_shared<const std::vector<char>>(runner::read_child_input());
+  const wire::Bytes model(input, reinterpret_cast<const std::uint8_t*>(input->data()), input->size());
   // A damaged length makes XGBoost's loader reserve gigabytes, and fill them before it
   // fails: bounded here, such a model fails fast, and the runner never tries it.
   const rlim_t limit = child_memory_limit(model.size());
   const rlimit as{limit, limit};
   ::setrlimit(RLIMIT_AS, &as);
-  BoosterHandle h = nullptr;
-  if (XGBoosterCreate(nullptr, 0, &h) != 0) return 2;
-  // A refusal is not a crash: the runner's own load meets it and reports it.
-  bst_ulong features = 0;
-  if (XGBoosterLoadModelFromBuffer(h, model.data(), model.size()) != 0 ||
-      XGBoosterGetNumFeature(h, &features) != 0) {
-    if (std::strstr(XGBGetLastError(), "bad_alloc") != nullptr) return kOutOfMemory;
+  std::unique_ptr<const Booster> booster;
+  try {
+    booster = std::make_unique<const Booster>(model, 0);
+  } catch (const XGBoostError& e) {
+    if (std::strstr(e.what(), "bad_alloc") != nullptr) return kOutOfMemory;
     // The refusal goes to the runner, which reports it without loading the model again.
-    const std::string why = std::string(kCannotLoad) + ": " + last_error();
-    std::fwrite(why.data(), 1, std::min(why.size(), runner::kChildOutputBytes / 2), stdout);
+    std::fwrite(e.what(), 1, std::min(std::strlen(e.what()), runner::kChildOutputBytes / 2), stdout);
     return kRefused;
   }
   // XGBoost's loader takes trees whose child indices or split features lie outside
-  // the tree or the row, and crashes when a prediction follows them. Its text dump
-  // walks every node from each root through the child indices (a bad one crashes
-  // here, in the child); every split it prints names its feature, checked here.
-  bst_ulong trees = 0;
-  const char** dump = nullptr;
-  if (XGBoosterDumpModelEx(h, "", 0, "text", &trees, &dump) == 0) {
-    for (bst_ulong t = 0; t < trees; ++t) {
-      for (const char* p = std::strstr(dump[t], "[f"); p; p = std::strstr(p + 2, "[f")) {
-        const unsigned long long feature = std::strtoull(p + 2, nullptr, 10);
-        if (feature >= features) return kBadSplitFeature;
-      }
-    }
-  }
-  if (features <= kCheckPredictMaxFeatures) {
+  // the tree or the row, and crashes when a prediction follows them.
+  if (!booster->splits_within_features()) return kBadSplitFeature;
+  const std::uint64_t features = booster->num_features();
+  if (features > 0 && features <= kCheckPredictMaxFeatures) {
     // And one prediction of four rows: every feature lowest, highest, missing, zero.
     std::vector<float> rows(4 * features, 0.0f);
     std::fill(rows.begin(), rows.begin() + features, std::numeric_limits<float>::lowest());
     std::fill(rows.begin() + features, rows.begin() + 2 * features, std::numeric_limits<float>::max());
     std::fill(rows.begin() + 2 * features, rows.begin() + 3 * features, std::numeric_limits<float>::quiet_NaN());
-    const std::string interface = "{\"data\":[" + std::to_string(reinterpret_cast<std::uintptr_t>(rows.data())) +
-                                  ",true],\"shape\":[4," + std::to_string(features) +
-                                  "],\"typestr\":\"<f4\",\"version\":3}";
-    const char* config = "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
-                         "\"missing\":NaN,\"strict_shape\":false,\"cache_id\":0}";
-    const bst_ulong* shape = nullptr;
-    bst_ulong dims = 0;
-    const float* out = nullptr;
-    XGBoosterPredictFromDense(h, interface.c_str(), config, nullptr, &shape, &dims, &out);
+    DenseRows dense;
+    dense.data = rows.data();
+    dense.rows = 4;
+    dense.columns = features;
+    dense.row_stride = features * sizeof(float);
+    dense.column_stride = sizeof(float);
+    try {
+      booster->predict(dense, Booster::predict_config({false, 0, 0, std::numeric_limits<double>::quiet_NaN()}),
+                       nullptr);
+    } catch (const XGBoostError&) {
+      // Only a crash is a verdict here.
+    }
   }
-  XGBoosterFree(h);
   return 0;
 }
 

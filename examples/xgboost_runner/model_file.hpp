@@ -36,17 +36,22 @@
 
 namespace carton::examples::xgboost {
 
+// Searched in this order; each is also the name a packed model holds its format under.
 constexpr const char* kModelFiles[] = {"model.json", "model.ubj", "model.bin"};
 
 enum class ModelFormat { json, ubjson, legacy_binary };
 ModelFormat model_format(const wire::Bytes& model);
 const char* format_name(ModelFormat f);
+// model.json, model.ubj or model.bin.
+const char* file_name(ModelFormat f);
 
 using Version = std::array<long, 3>;
+std::string version_string(const Version& v);  // "1.7.4"
 // The version a JSON or UBJSON model records, if it records one.
 std::optional<Version> saved_version(const wire::Bytes& model, ModelFormat format);
-// Throws std::invalid_argument when `model` records a major version above the library's.
-void check_saved_version(const wire::Bytes& model, ModelFormat format, const std::string& file);
+// saved_version(); throws std::invalid_argument when it is of a major version above
+// the library's.
+std::optional<Version> check_saved_version(const wire::Bytes& model, ModelFormat format, const std::string& file);
 
 // Loading a large model takes seconds; minutes are a hang.
 constexpr std::chrono::seconds kLoadCheckDeadline{120};

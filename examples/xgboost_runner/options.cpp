@@ -6,18 +6,6 @@
 
 namespace carton::examples::xgboost {
 
-namespace {
-
-std::int64_t in_range(const char* key, std::int64_t v, std::int64_t min, std::int64_t max, const char* why) {
-  if (v < min || v > max) {
-    throw std::invalid_argument(std::string("runner option '") + key + "' is " + std::to_string(v) + "; it takes " +
-                                std::to_string(min) + " to " + std::to_string(max) + " (" + why + ")");
-  }
-  return v;
-}
-
-}  // namespace
-
 XGBoostOptions read_options(const std::optional<wire::Map<std::string, wire::RunnerOpt>>& runner_opts) {
   runner::RunnerOptions opts(runner_opts);
   XGBoostOptions out;
@@ -25,13 +13,13 @@ XGBoostOptions read_options(const std::optional<wire::Map<std::string, wire::Run
   if (out.model_file && out.model_file->empty()) {
     throw std::invalid_argument("runner option 'model_file' is empty; it names a file in the model directory");
   }
-  out.nthread = static_cast<int>(in_range("nthread", opts.integer("nthread", 0), 0, kMaxThreads, "0 is XGBoost's default"));
+  out.nthread = static_cast<int>(opts.integer_in("nthread", 0, 0, kMaxThreads, "0 is XGBoost's default"));
   out.missing = opts.number("missing", out.missing);
   out.output_margin = opts.boolean("output_margin", out.output_margin);
   // XGBoost counts rounds in an int.
   constexpr std::int64_t kMaxRound = std::numeric_limits<int>::max();
-  out.iteration_begin = in_range("iteration_begin", opts.integer("iteration_begin", 0), 0, kMaxRound, "a boosting round");
-  out.iteration_end = in_range("iteration_end", opts.integer("iteration_end", 0), 0, kMaxRound, "a boosting round; 0 is all");
+  out.iteration_begin = opts.integer_in("iteration_begin", 0, 0, kMaxRound, "a boosting round");
+  out.iteration_end = opts.integer_in("iteration_end", 0, 0, kMaxRound, "a boosting round; 0 is all");
   if (out.iteration_end != 0 && out.iteration_end <= out.iteration_begin) {
     throw std::invalid_argument("runner options 'iteration_begin' (" + std::to_string(out.iteration_begin) +
                                 ") and 'iteration_end' (" + std::to_string(out.iteration_end) +

@@ -16,15 +16,6 @@ std::string file_list() {
   return out;
 }
 
-const char* packed_name(ModelFormat f) {
-  switch (f) {
-    case ModelFormat::json: return "model.json";
-    case ModelFormat::ubjson: return "model.ubj";
-    case ModelFormat::legacy_binary: break;
-  }
-  return "model.bin";
-}
-
 }  // namespace
 
 XGBoostModel::XGBoostModel(const wire::Bytes& bytes, const XGBoostOptions& options)
@@ -56,7 +47,7 @@ std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool 
   }
   const wire::Bytes bytes = runner::read_model_file(context(), fs, writable, file);
   const ModelFormat format = model_format(bytes);
-  check_saved_version(bytes, format, file);
+  const auto saved = check_saved_version(bytes, format, file);
   auto refused = [&](const std::string& why) {
     return std::invalid_argument(file + " (" + std::to_string(bytes.size()) + " bytes, " + format_name(format) +
                                  " by its first bytes) is not a model XGBoost " + library_version() + " loads: " + why);
@@ -75,11 +66,8 @@ std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool 
     throw std::invalid_argument("runner option 'iteration_end' is " + std::to_string(options.iteration_end) + "; " +
                                 file + " has " + std::to_string(rounds) + " boosting rounds");
   }
-  const auto saved = saved_version(bytes, format);
   CARTON_LOG(log_, info) << "loaded " << file << " (" << format_name(format) << ", " << bytes.size() << " bytes"
-                         << (saved ? ", saved by XGBoost " + std::to_string((*saved)[0]) + "." +
-                                         std::to_string((*saved)[1]) + "." + std::to_string((*saved)[2])
-                                   : std::string())
+                         << (saved ? ", saved by XGBoost " + version_string(*saved) : std::string())
                          << ") with XGBoost " << library_version() << ": " << model->booster.num_features()
                          << " features, " << rounds << " rounds";
   if (format_out) *format_out = format;
@@ -103,7 +91,7 @@ std::string XGBoostHandler::pack_file_name(const wire::PackRequest& request) {
   options.model_file = request.input_path;
   ModelFormat format = ModelFormat::json;
   open(request.fs, true, "", options, &format);
-  return packed_name(format);
+  return file_name(format);
 }
 
 Tensors XGBoostHandler::infer(const XGBoostModel& model, Tensors inputs) {

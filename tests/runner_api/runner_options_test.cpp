@@ -86,3 +86,15 @@ BOOST_AUTO_TEST_CASE(unknown_options_are_named_with_the_ones_taken) {
   BOOST_TEST(error_of([&] { r.refuse_unknown(); }) ==
              "unknown runner option 'whole' (this runner takes: file, margin, missing, nthread)");
 }
+
+BOOST_AUTO_TEST_CASE(integers_in_a_range) {
+  const auto o = options();
+  RunnerOptions r(o);
+  BOOST_TEST(r.integer_in("nthread", 0, 0, 8, "threads") == 4);
+  BOOST_TEST(r.integer_in("absent", 9, 0, 8, "threads") == 9);  // the default is the runner's, unchecked
+  BOOST_TEST(!r.integer_in("absent_too", 0, 8, "threads").has_value());
+  BOOST_TEST(error_of([&] { r.integer_in("whole", 0, 4, 8, "at least four"); }) ==
+             "runner option 'whole' is 3; it takes 4 to 8 (at least four)");
+  BOOST_TEST(error_of([&] { r.integer_in("file", 0, 0, 8, "threads"); }) ==
+             "runner option 'file' is a string (\"m.ubj\"); it takes an integer");
+}

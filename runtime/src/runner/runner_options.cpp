@@ -45,6 +45,16 @@ std::optional<std::int64_t> RunnerOptions::integer(std::string_view key) {
   wrong_type(key, *v, "an integer");
 }
 
+std::optional<std::int64_t> RunnerOptions::integer_in(std::string_view key, std::int64_t min, std::int64_t max,
+                                                      std::string_view why) {
+  const auto v = integer(key);
+  if (v && (*v < min || *v > max)) {
+    throw std::invalid_argument("runner option '" + std::string(key) + "' is " + std::to_string(*v) + "; it takes " +
+                                std::to_string(min) + " to " + std::to_string(max) + " (" + std::string(why) + ")");
+  }
+  return v;
+}
+
 std::optional<double> RunnerOptions::number(std::string_view key) {
   const wire::RunnerOpt* v = find(key);
   if (!v) return std::nullopt;

@@ -8,7 +8,7 @@
 //
 // Usage, in on_load:
 //   runner::RunnerOptions opts(request.runner_opts);
-//   const std::int64_t nthread = opts.integer("nthread", 0);
+//   const std::int64_t nthread = opts.integer_in("nthread", 0, 0, 1024, "0 is the default");
 //   const double missing = opts.number("missing", std::nan(""));
 //   const std::string file = opts.string("model_file", "model.json");
 //   opts.refuse_unknown();   // after every option was asked for
@@ -38,6 +38,13 @@ class RunnerOptions {
   // The value of `key`, or nullopt / the default when absent.
   std::optional<std::int64_t> integer(std::string_view key);
   std::int64_t integer(std::string_view key, std::int64_t def) { return integer(key).value_or(def); }
+  // An integer in [min, max]; outside it, "runner option 'k' is 0; it takes 1 to 64
+  // (<why>)". The default is not checked.
+  std::optional<std::int64_t> integer_in(std::string_view key, std::int64_t min, std::int64_t max, std::string_view why);
+  std::int64_t integer_in(std::string_view key, std::int64_t def, std::int64_t min, std::int64_t max,
+                          std::string_view why) {
+    return integer_in(key, min, max, why).value_or(def);
+  }
   // A Double, or an Integer whose value a double holds exactly (|v| <= 2^53).
   std::optional<double> number(std::string_view key);
   double number(std::string_view key, double def) { return number(key).value_or(def); }
