@@ -1,7 +1,9 @@
 #include "booster.hpp"
 
+#include <omp.h>
 #include <xgboost/c_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +45,12 @@ std::string json_number(double v) {
   return buf;
 }
 
+// OpenMP's default team size, read before any handler thread has set its own (on the
+// main thread, at start-up): what XGBoost's nthread 0 would use.
+const int kDefaultThreads = std::max(1, omp_get_max_threads());
+// Rows XGBoost's CPU predictor gives each thread at a time (kBlockOfRowsSize, 1.7).
+constexpr std::uint64_t kRowsPerBlock = 64;
+
 struct ProxyFree {
   void operator()(void* p) const { XGDMatrixFree(p); }
 };
@@ -68,15 +76,21 @@ std::uint64_t Prediction::size() const {
   return n;
 }
 
-Booster::Booster(const wire::Bytes& model, int nthread) {
+Booster::Booster(const wire::Bytes& model, int max_threads) : max_threads_(max_threads > 0 ? max_threads : kDefaultThreads) {
   check(XGBoosterCreate(nullptr, 0, &handle_), "XGBoosterCreate");
   try {
+    // The booster's nthread stays 0, so each prediction takes the calling thread's
+    // OpenMP setting, which predict() sets per request (threads_for). Loading runs on
+    // one thread: a team made here, on a thread that may never predict, would count
+    // against the cores, and libgomp stops spinning between a prediction's parallel
+    // regions once its threads outnumber the cores (7% of a 100,000-row round trip).
+    omp_set_num_threads(1);
     check(XGBoosterLoadModelFromBuffer(handle_, model.data(), model.size()), kCannotLoad);
-    if (nthread > 0) check(XGBoosterSetParam(handle_, "nthread", std::to_string(nthread).c_str()), "nthread");
     bst_ulong features = 0;
     check(XGBoosterGetNumFeature(handle_, &features), "XGBoosterGetNumFeature");
     num_features_ = features;
     check(XGBoosterBoostedRounds(handle_, &boosted_rounds_), "XGBoosterBoostedRounds");
+    if (max_threads_ > 1) lanes_ = std::make_unique<runner::ComputeLanes>(std::max(1, kDefaultThreads / max_threads_));
   } catch (...) {
     XGBoosterFree(handle_);
     throw;
@@ -98,6 +112,11 @@ bool Booster::splits_within_features() const {
   return true;
 }
 
+int Booster::threads_for(std::uint64_t rows) const {
+  const std::uint64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+  return static_cast<int>(std::clamp<std::uint64_t>(blocks, 1, static_cast<std::uint64_t>(max_threads_)));
+}
+
 std::string Booster::predict_config(const PredictConfig& c) {
   // type 0 is the transformed value, 1 the margin; strict_shape false gives
   // Booster.predict's shapes.
@@ -107,28 +126,40 @@ std::string Booster::predict_config(const PredictConfig& c) {
          ",\"strict_shape\":false,\"cache_id\":0}";
 }
 
-Prediction Booster::predict(const DenseRows& rows, const std::string& config, const DenseRows* base_margin) const {
-  // A base margin travels in a proxy DMatrix of this call's own, as python's
-  // inplace_predict passes it.
-  std::unique_ptr<void, ProxyFree> proxy;
-  if (base_margin) {
-    DMatrixHandle p = nullptr;
-    check(XGProxyDMatrixCreate(&p), "XGProxyDMatrixCreate");
-    proxy.reset(p);
-    check(XGDMatrixSetInfoFromInterface(p, "base_margin",
-                                        array_interface(*base_margin, base_margin->columns != 0).c_str()),
-          "base_margin");
+void Booster::predict(const DenseRows& rows, const std::string& config, const DenseRows* base_margin,
+                      const std::function<void(const Prediction&)>& take) const {
+  const int threads = threads_for(rows.rows);
+  auto once = [&] {
+    // This thread's OpenMP team size, which XGBoost reads for each call (the booster's
+    // nthread is 0). Nothing else opens parallel regions on these threads.
+    omp_set_num_threads(threads);
+    // A base margin travels in a proxy DMatrix of this call's own, as python's
+    // inplace_predict passes it.
+    std::unique_ptr<void, ProxyFree> proxy;
+    if (base_margin) {
+      DMatrixHandle p = nullptr;
+      check(XGProxyDMatrixCreate(&p), "XGProxyDMatrixCreate");
+      proxy.reset(p);
+      check(XGDMatrixSetInfoFromInterface(p, "base_margin",
+                                          array_interface(*base_margin, base_margin->columns != 0).c_str()),
+            "base_margin");
+    }
+    const bst_ulong* shape = nullptr;
+    bst_ulong dims = 0;
+    const float* values = nullptr;
+    check(XGBoosterPredictFromDense(handle_, array_interface(rows, true).c_str(), config.c_str(), proxy.get(), &shape,
+                                    &dims, &values),
+          "XGBoost cannot predict");
+    Prediction out;
+    out.values = values;
+    out.shape.assign(shape, shape + dims);
+    take(out);
+  };
+  if (threads > 1 && lanes_) {
+    lanes_->run(once);
+  } else {
+    once();
   }
-  const bst_ulong* shape = nullptr;
-  bst_ulong dims = 0;
-  const float* values = nullptr;
-  check(XGBoosterPredictFromDense(handle_, array_interface(rows, true).c_str(), config.c_str(), proxy.get(), &shape,
-                                  &dims, &values),
-        "XGBoost cannot predict");
-  Prediction out;
-  out.values = values;
-  out.shape.assign(shape, shape + dims);
-  return out;
 }
 
 }  // namespace carton::examples::xgboost

@@ -11,10 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "carton/runner/compute_lanes.hpp"
 #include "carton/wire/bytes.hpp"
 
 namespace carton::examples::xgboost {
@@ -50,8 +53,8 @@ struct PredictConfig {
   double missing = 0;
 };
 
-// The prediction: a view of XGBoost's thread-local result buffer, valid until the next
-// prediction with this booster on this thread.
+// The prediction: a view of XGBoost's result buffer, which is the predicting thread's
+// own: valid only inside Booster::predict's `take`.
 struct Prediction {
   const float* values = nullptr;
   std::vector<std::uint64_t> shape;
@@ -61,8 +64,9 @@ struct Prediction {
 class Booster {
  public:
   // Loads a model in any format XGBoost's loader takes (JSON, UBJSON, legacy binary).
-  // `nthread` 0 keeps XGBoost's default. Throws XGBoostError.
-  Booster(const wire::Bytes& model, int nthread);
+  // `max_threads` bounds the threads of one prediction; 0: OpenMP's default (its
+  // OMP_NUM_THREADS, else every core). Throws XGBoostError.
+  Booster(const wire::Bytes& model, int max_threads);
   ~Booster();
   Booster(const Booster&) = delete;
   Booster& operator=(const Booster&) = delete;
@@ -75,14 +79,30 @@ class Booster {
   // (the child of model_file.hpp). True when XGBoost cannot dump the model.
   bool splits_within_features() const;
 
+  // The threads a prediction of `rows` rows uses: one per 64 rows, the block XGBoost's
+  // CPU predictor hands each thread, at most max_threads. Why not always max_threads:
+  // a block is ~250 us of work for a model of 200 trees, and below two blocks the other
+  // threads have none, but waking them costs more than a whole small prediction and,
+  // once woken, OpenMP's threads spin for milliseconds on cores the runner's I/O and
+  // the core's process need (at one row, 1.6x the round trip on two cores).
+  int threads_for(std::uint64_t rows) const;
+
   // The JSON config XGBoosterPredictFromDense takes, made once per model.
   static std::string predict_config(const PredictConfig& config);
-  // Predicts `rows` (with `base_margin` rows when given: float32, as XGBoost takes it).
-  // Safe on several threads at once. Throws XGBoostError.
-  Prediction predict(const DenseRows& rows, const std::string& config, const DenseRows* base_margin) const;
+  // Predicts `rows` (with `base_margin` rows when given: float32, as XGBoost takes it)
+  // and hands the result to `take`, on the thread that predicted: this one when the
+  // rows need one thread, else a lane of the booster's (runner::ComputeLanes), so that
+  // OpenMP's teams stay at one per lane. Safe on several threads at once; not from
+  // inside `take`. Throws XGBoostError, and what `take` throws.
+  void predict(const DenseRows& rows, const std::string& config, const DenseRows* base_margin,
+               const std::function<void(const Prediction&)>& take) const;
 
  private:
   void* handle_ = nullptr;  // BoosterHandle
+  int max_threads_ = 1;
+  // Lanes for predictions of more than one thread: as many as teams of max_threads_
+  // fit in OpenMP's default (the cores), at least one; none when max_threads_ is 1.
+  std::unique_ptr<runner::ComputeLanes> lanes_;
   std::uint64_t num_features_ = 0;
   int boosted_rounds_ = 0;
 };

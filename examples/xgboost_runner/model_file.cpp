@@ -181,7 +181,7 @@ int run_load_check() {
   ::setrlimit(RLIMIT_AS, &as);
   std::unique_ptr<const Booster> booster;
   try {
-    booster = std::make_unique<const Booster>(model, 0);
+    booster = std::make_unique<const Booster>(model, 1);  // one thread: no lanes, no teams
   } catch (const XGBoostError& e) {
     if (std::strstr(e.what(), "bad_alloc") != nullptr) return kOutOfMemory;
     // The refusal goes to the runner, which reports it without loading the model again.
@@ -206,7 +206,7 @@ int run_load_check() {
     dense.column_stride = sizeof(float);
     try {
       booster->predict(dense, Booster::predict_config({false, 0, 0, std::numeric_limits<double>::quiet_NaN()}),
-                       nullptr);
+                       nullptr, [](const Prediction&) {});
     } catch (const XGBoostError&) {
       // Only a crash is a verdict here.
     }

@@ -13,7 +13,7 @@ XGBoostOptions read_options(const std::optional<wire::Map<std::string, wire::Run
   if (out.model_file && out.model_file->empty()) {
     throw std::invalid_argument("runner option 'model_file' is empty; it names a file in the model directory");
   }
-  out.nthread = static_cast<int>(opts.integer_in("nthread", 0, 0, kMaxThreads, "0 is XGBoost's default"));
+  out.nthread = static_cast<int>(opts.integer_in("nthread", 0, 0, kMaxThreads, "0 is OpenMP's default"));
   out.missing = opts.number("missing", out.missing);
   out.output_margin = opts.boolean("output_margin", out.output_margin);
   // XGBoost counts rounds in an int.

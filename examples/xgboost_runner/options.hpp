@@ -5,9 +5,10 @@
 //   model_file         string   (searched)  the model file in the model directory; by
 //                                            default the first of model.json, model.ubj,
 //                                            model.bin that exists (model_file.hpp)
-//   nthread            integer  0           XGBoost's threads per prediction (the
-//                                            booster's nthread); 0: XGBoost's default,
-//                                            every core OpenMP sees
+//   nthread            integer  0           the most threads one prediction uses; 0:
+//                                            OpenMP's default (OMP_NUM_THREADS, else
+//                                            every core); a request of few rows uses
+//                                            fewer, one per 64 (Booster::threads_for)
 //   missing            number   NaN         the input value that means "missing"; NaN
 //                                            is always missing too, as in xgboost
 //   output_margin      bool     false       the raw margin instead of the transformed

@@ -94,9 +94,11 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
 
   Tensors out;
   if (is_aligned(rows.data, wire::element_size(x.dtype()))) {
-    const Prediction p = booster.predict(rows, config, margin ? &margin_rows : nullptr);
-    out.insert_or_assign(kOutput, wire::Tensor::copy_of(wire::DType::kFloat32, wire::Shape(p.shape.begin(), p.shape.end()),
-                                                        p.values, p.size() * sizeof(float)));
+    booster.predict(rows, config, margin ? &margin_rows : nullptr, [&](const Prediction& p) {
+      out.insert_or_assign(kOutput, wire::Tensor::copy_of(wire::DType::kFloat32,
+                                                          wire::Shape(p.shape.begin(), p.shape.end()), p.values,
+                                                          p.size() * sizeof(float)));
+    });
     return out;
   }
   // XGBoost refuses a pointer not aligned for its type ("Input pointer misalignment"),
@@ -112,14 +114,15 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
     const std::uint64_t n = std::min(per_block, rows.rows - begin);
     const DenseRows b = copy_block(rows, begin, n, block);
     const DenseRows bm = margin ? margin_slice(margin_rows, begin, n) : DenseRows{};
-    const Prediction p = booster.predict(b, config, margin ? &bm : nullptr);
-    if (begin == 0) {
-      shape.assign(p.shape.begin(), p.shape.end());
-      if (shape.empty()) shape.push_back(n);
-      shape[0] = rows.rows;
-      values.reserve(static_cast<std::size_t>(p.size() / n * rows.rows));
-    }
-    values.insert(values.end(), p.values, p.values + p.size());
+    booster.predict(b, config, margin ? &bm : nullptr, [&](const Prediction& p) {
+      if (begin == 0) {
+        shape.assign(p.shape.begin(), p.shape.end());
+        if (shape.empty()) shape.push_back(n);
+        shape[0] = rows.rows;
+        values.reserve(static_cast<std::size_t>(p.size() / n * rows.rows));
+      }
+      values.insert(values.end(), p.values, p.values + p.size());
+    });
   }
   out.insert_or_assign(kOutput, wire::Tensor::from_values<float>(std::move(shape), std::move(values)));
   return out;

@@ -14,8 +14,8 @@
 //          prediction of python's Booster.predict for the same model, rows and options.
 //
 // Concurrency: XGBoost's in-place prediction is safe on several threads at once, so
-// requests in flight (--handler-threads) predict in parallel, each with the booster's
-// nthread threads.
+// requests in flight (--handler-threads) predict in parallel, each with up to nthread
+// threads (fewer for few rows: Booster::threads_for).
 #pragma once
 
 #include <memory>

@@ -124,3 +124,36 @@ BOOST_AUTO_TEST_CASE(one_handler_slot_still_reads_while_its_handler_waits) {
   server.join();
   BOOST_TEST(order == (std::vector<std::uint64_t>{0, 1, 2}));
 }
+
+BOOST_AUTO_TEST_CASE(long_handlers_sent_one_after_another_stay_on_one_thread) {
+  // Each handler outruns the watchdog, so another thread reads the next request; the
+  // finished thread takes the sockets back, and the next handler runs where the last
+  // one did (OpenMP's per-thread teams, and other per-thread state, stay warm).
+  auto [rpc_core, rpc_runner] = runtime::make_socketpair();
+  auto [fs_core, fs_runner] = runtime::make_socketpair();
+  std::vector<std::thread::id> ran_on;
+  runner::ServeOptions options;
+  options.handler_threads = 2;
+  std::thread server([&, channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
+    runner::detail::serve_with(
+        std::move(channels),
+        [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+          ran_on.push_back(std::this_thread::get_id());  // one request at a time
+          std::this_thread::sleep_for(std::chrono::milliseconds(25));  // 5x the takeover period
+          sink->send(request.id, true, wire::InferResponse{});
+        },
+        [](runner::RunnerContext*) {}, options);
+  });
+  for (std::uint64_t id = 0; id < 4; ++id) {
+    write_frame(rpc_core.get(), {{id}, wire::InferWithTensorsRequest{{}, false}});
+    BOOST_TEST(read_response_id(rpc_core.get()) == id);
+    // The answer goes out before the handler returns; let it return, as the core's
+    // next request (a large one, when handlers run this long) would.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  rpc_core.reset();
+  fs_core.reset();
+  server.join();
+  BOOST_REQUIRE(ran_on.size() == 4u);
+  for (const auto& id : ran_on) BOOST_TEST((id == ran_on[0]));
+}

@@ -17,10 +17,10 @@ namespace xgb = carton::examples::xgboost;
 
 namespace {
 
-xgb::Booster booster_of(const std::string& file) {
+xgb::Booster booster_of(const std::string& file, int max_threads = 0) {
   std::ifstream in(Models::get().dir(file), std::ios::binary);
   std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return xgb::Booster(wire::Bytes::adopt(std::move(bytes)), 0);
+  return xgb::Booster(wire::Bytes::adopt(std::move(bytes)), max_threads);
 }
 
 // `values` as a tensor whose elements start `offset` bytes into their buffer.
@@ -78,4 +78,31 @@ BOOST_AUTO_TEST_CASE(misaligned_strided_float64_rows) {
   const auto got = xgb::predict(booster, config, true, {{"input", strided}}).at("output");
   BOOST_TEST((got == want));
   BOOST_TEST((got.shape() == wire::Shape{kRows}));
+}
+
+BOOST_AUTO_TEST_CASE(a_prediction_uses_a_thread_per_64_rows_up_to_nthread) {
+  const auto four = booster_of("multiclass/model.json", 4);
+  BOOST_TEST(four.threads_for(1) == 1);
+  BOOST_TEST(four.threads_for(64) == 1);
+  BOOST_TEST(four.threads_for(65) == 2);
+  BOOST_TEST(four.threads_for(192) == 3);
+  BOOST_TEST(four.threads_for(1000000) == 4);
+  const auto one = booster_of("multiclass/model.json", 1);
+  BOOST_TEST(one.threads_for(1000000) == 1);
+  const auto all = booster_of("multiclass/model.json", 0);  // OpenMP's default: at least one
+  BOOST_TEST(all.threads_for(1000000) >= 1);
+  BOOST_TEST(all.threads_for(1) == 1);
+
+  // However many threads predict, each row's answer is the same, bit for bit.
+  const std::string config = xgb::Booster::predict_config({false, 0, 0, std::nan("")});
+  std::mt19937 rng(23);
+  std::normal_distribution<float> normal;
+  for (std::uint64_t rows : {1u, 64u, 65u, 1000u}) {
+    std::vector<float> x(rows * 8);
+    for (auto& v : x) v = normal(rng);
+    const xgb::Tensors in{{"input", at_offset(x, {rows, 8}, 0)}};
+    BOOST_TEST_CONTEXT(rows << " rows") {
+      BOOST_TEST((xgb::predict(one, config, true, in).at("output") == xgb::predict(four, config, true, in).at("output")));
+    }
+  }
 }

@@ -1,6 +1,7 @@
 #include "handler_threads.hpp"
 
 #include <boost/asio/defer.hpp>
+#include <boost/asio/post.hpp>
 
 #include "carton/runtime/handler_scope.hpp"
 
@@ -10,7 +11,10 @@ thread_local std::size_t this_thread_index = SIZE_MAX;
 }  // namespace
 
 HandlerThreads::HandlerThreads(boost::asio::io_context& io, std::size_t slots)
-    : io_(io), slots_(slots == 0 ? 1 : slots) {}
+    : io_(io), slots_(slots == 0 ? 1 : slots), outran_(slots_ + 1, 0),
+      in_handler_(new std::atomic<bool>[slots_ + 1]) {
+  for (std::size_t i = 0; i <= slots_; ++i) in_handler_[i].store(false);
+}
 
 HandlerThreads::~HandlerThreads() { join(); }
 
@@ -30,7 +34,10 @@ void HandlerThreads::thread_main(std::size_t index) {
   this_thread_index = index;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    followers_.wait(lock, [this] { return finished_ || leader_.load() == kNoLeader; });
+    // Leadership falls vacant, or is handed to this thread (hand_leadership_to).
+    followers_.wait(lock, [this, index] {
+      return finished_ || leader_.load() == kNoLeader || leader_.load() == index;
+    });
     if (finished_) return;
     leader_.store(index);
     lock.unlock();
@@ -64,6 +71,7 @@ void HandlerThreads::submit(Task task) {
 
 void HandlerThreads::run_handlers(Task task) {
   const std::size_t index = this_thread_index;
+  if (index < outran_.size()) in_handler_[index].store(true);
   runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this);
   for (;;) {
     std::uint64_t start = 0;
@@ -84,6 +92,8 @@ void HandlerThreads::run_handlers(Task task) {
     std::lock_guard<std::mutex> lock(mu_);
     if (queued_.empty()) {
       if (--running_ == 0) idle_.notify_all();
+      if (index < outran_.size()) in_handler_[index].store(false);
+      reclaim_leadership(index);
       return;
     }
     task = std::move(queued_.front());
@@ -99,6 +109,25 @@ void HandlerThreads::step_down_hook(void* self) {
 void HandlerThreads::step_down(std::size_t index) {
   std::lock_guard<std::mutex> lock(mu_);
   if (leader_.load() == index) vacate_leadership();
+}
+
+void HandlerThreads::reclaim_leadership(std::size_t index) {
+  if (index >= outran_.size() || !outran_[index]) return;
+  outran_[index] = 0;
+  const std::size_t leader = leader_.load();
+  if (leader == kNoLeader || leader <= index || leader_in_.load() != 0) return;
+  boost::asio::post(io_, [this, index] { hand_leadership_to(index); });
+}
+
+void HandlerThreads::hand_leadership_to(std::size_t index) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::size_t self = this_thread_index;
+  // Still wanted: this thread leads, the other one has a lower index and has not begun
+  // another handler since it asked.
+  if (finished_ || leader_.load() != self || self <= index || in_handler_[index].load()) return;
+  leader_.store(index);
+  leader_in_.store(0, std::memory_order_relaxed);
+  followers_.notify_all();  // the one named wakes; any other waits on
 }
 
 void HandlerThreads::vacate_leadership() {
@@ -121,7 +150,9 @@ void HandlerThreads::watchdog_main() {
     const std::uint64_t in = leader_in_.load(std::memory_order_relaxed);
     const std::uint64_t starts = starts_.load(std::memory_order_relaxed);
     if (in != 0 && in == seen_in) {
-      vacate_leadership();  // the leader has been in one handler for a whole period
+      // The leader has been in one handler for a whole period.
+      if (const std::size_t leader = leader_.load(); leader < outran_.size()) outran_[leader] = 1;
+      vacate_leadership();
     }
     seen_in = in;
     quiet_periods = starts == seen_starts && in == 0 ? quiet_periods + 1 : 0;
