@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 namespace carton::examples::xgboost {
 
@@ -115,6 +116,28 @@ bool Booster::splits_within_features() const {
 int Booster::threads_for(std::uint64_t rows) const {
   const std::uint64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
   return static_cast<int>(std::clamp<std::uint64_t>(blocks, 1, static_cast<std::uint64_t>(max_threads_)));
+}
+
+void Booster::warm_up(const std::string& config) const {
+  if (num_features_ == 0) return;
+  // At most 1 MiB of rows, whatever the feature count.
+  const std::uint64_t most = std::max<std::uint64_t>(1, (std::uint64_t(1) << 18) / num_features_);
+  const std::uint64_t wanted = lanes_ ? kRowsPerBlock * static_cast<std::uint64_t>(max_threads_) : 1;
+  for (const std::uint64_t n : {std::uint64_t(1), std::min(wanted, most)}) {
+    std::vector<float> zeros(n * num_features_, 0.0f);
+    DenseRows rows;
+    rows.data = zeros.data();
+    rows.rows = n;
+    rows.columns = num_features_;
+    rows.row_stride = num_features_ * sizeof(float);
+    rows.column_stride = sizeof(float);
+    try {
+      predict(rows, config, nullptr, [](const Prediction&) {});
+    } catch (const XGBoostError&) {
+      return;
+    }
+    if (n == wanted) break;
+  }
 }
 
 std::string Booster::predict_config(const PredictConfig& c) {

@@ -22,7 +22,9 @@ XGBoostModel::XGBoostModel(const wire::Bytes& bytes, const XGBoostOptions& optio
     : booster(bytes, options.nthread),
       config(Booster::predict_config({options.output_margin, options.iteration_begin, options.iteration_end,
                                       options.missing})),
-      validate_features(options.validate_features) {}
+      validate_features(options.validate_features) {
+  booster.warm_up(config);
+}
 
 XGBoostHandler::XGBoostHandler(std::string self) : ModelHandler("a model directory holding " + file_list()),
       self_(std::move(self)), log_(runtime::make_logger("xgboost")) {}

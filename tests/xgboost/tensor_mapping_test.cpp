@@ -106,3 +106,22 @@ BOOST_AUTO_TEST_CASE(a_prediction_uses_a_thread_per_64_rows_up_to_nthread) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(warming_up_at_load_changes_no_answer) {
+  // The handler warms each booster up at Load (zeros, once per thread path): what the
+  // first requests get must be what a booster never warmed up gives.
+  const std::string config = xgb::Booster::predict_config({false, 0, 0, std::nan("")});
+  const auto warm = booster_of("multiclass/model.json", 2);
+  warm.warm_up(config);
+  const auto cold = booster_of("multiclass/model.json", 2);
+  std::mt19937 rng(29);
+  std::normal_distribution<float> normal;
+  for (std::uint64_t rows : {1u, 300u}) {
+    std::vector<float> x(rows * 8);
+    for (auto& v : x) v = normal(rng);
+    const xgb::Tensors in{{"input", at_offset(x, {rows, 8}, 0)}};
+    BOOST_TEST_CONTEXT(rows << " rows") {
+      BOOST_TEST((xgb::predict(warm, config, true, in).at("output") == xgb::predict(cold, config, true, in).at("output")));
+    }
+  }
+}
