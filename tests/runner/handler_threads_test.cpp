@@ -9,7 +9,9 @@
 #include <cstring>
 
 #include <chrono>
+#include <functional>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include "carton/runner/serve.hpp"
@@ -46,35 +48,54 @@ std::uint64_t read_response_id(int fd) {
   return id;
 }
 
+// serve() on a socketpair in a thread of its own, with `dispatch` as the handler; the
+// test writes requests to and reads answers from rpc(). finish() closes the core's
+// ends, which ends serve(), and joins.
+class Served {
+ public:
+  using Dispatch = std::function<void(wire::RPCRequest, const std::shared_ptr<runner::ResponseSink>&)>;
+  Served(std::size_t handler_threads, Dispatch dispatch) {
+    auto [rpc_core, rpc_runner] = runtime::make_socketpair();
+    auto [fs_core, fs_runner] = runtime::make_socketpair();
+    rpc_ = std::move(rpc_core);
+    fs_ = std::move(fs_core);
+    runner::ServeOptions options;
+    options.handler_threads = handler_threads;
+    server_ = std::thread([dispatch = std::move(dispatch), options,
+                           channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
+      runner::detail::serve_with(std::move(channels), dispatch, [](runner::RunnerContext*) {}, options);
+    });
+  }
+  ~Served() { finish(); }
+  int rpc() const { return rpc_.get(); }
+  void finish() {
+    rpc_.reset();
+    fs_.reset();
+    if (server_.joinable()) server_.join();
+  }
+
+ private:
+  runtime::UniqueFd rpc_, fs_;
+  std::thread server_;
+};
+
 // Request 0's handler waits (how, `block` says) until request 1 has been answered; it
 // can only be answered if another thread read it while the first handler waits.
 void second_request_overtakes_a_waiting_handler(std::size_t handler_threads, void (*block)()) {
-  auto [rpc_core, rpc_runner] = runtime::make_socketpair();
-  auto [fs_core, fs_runner] = runtime::make_socketpair();
   std::promise<void> second_answered;
   auto released = second_answered.get_future().share();
-  runner::ServeOptions options;
-  options.handler_threads = handler_threads;
-  std::thread server([&, channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
-    runner::detail::serve_with(
-        std::move(channels),
-        [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
-          if (request.id.value == 0) {
-            block();
-            released.wait_for(std::chrono::seconds(20));
-          }
-          sink->send(request.id, true, wire::InferResponse{});
-        },
-        [](runner::RunnerContext*) {}, options);
+  Served served(handler_threads, [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+    if (request.id.value == 0) {
+      block();
+      released.wait_for(std::chrono::seconds(20));
+    }
+    sink->send(request.id, true, wire::InferResponse{});
   });
-  write_frame(rpc_core.get(), {{0}, wire::InferWithTensorsRequest{{}, false}});
-  write_frame(rpc_core.get(), {{1}, wire::InferWithTensorsRequest{{}, false}});
-  BOOST_TEST(read_response_id(rpc_core.get()) == 1u);
+  write_frame(served.rpc(), {{0}, wire::InferWithTensorsRequest{{}, false}});
+  write_frame(served.rpc(), {{1}, wire::InferWithTensorsRequest{{}, false}});
+  BOOST_TEST(read_response_id(served.rpc()) == 1u);
   second_answered.set_value();
-  BOOST_TEST(read_response_id(rpc_core.get()) == 0u);
-  rpc_core.reset();
-  fs_core.reset();
-  server.join();
+  BOOST_TEST(read_response_id(served.rpc()) == 0u);
 }
 
 }  // namespace
@@ -92,36 +113,25 @@ BOOST_AUTO_TEST_CASE(one_handler_slot_still_reads_while_its_handler_waits) {
   // With one slot request 1 queues behind request 0, so its answer cannot come first;
   // but the queue is fed by another thread reading: request 0 is released by a third
   // request's arrival being observed.
-  auto [rpc_core, rpc_runner] = runtime::make_socketpair();
-  auto [fs_core, fs_runner] = runtime::make_socketpair();
   std::promise<void> third_read;
   auto released = third_read.get_future().share();
   std::vector<std::uint64_t> order;
-  runner::ServeOptions options;
-  options.handler_threads = 1;
-  std::thread server([&, channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
-    runner::detail::serve_with(
-        std::move(channels),
-        [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
-          order.push_back(request.id.value);  // one slot: never two at once
-          if (request.id.value == 0) released.wait_for(std::chrono::seconds(20));
-          sink->send(request.id, true, wire::InferResponse{});
-        },
-        [](runner::RunnerContext*) {}, options);
+  Served served(1, [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+    order.push_back(request.id.value);  // one slot: never two at once
+    if (request.id.value == 0) released.wait_for(std::chrono::seconds(20));
+    sink->send(request.id, true, wire::InferResponse{});
   });
-  for (std::uint64_t id = 0; id < 3; ++id) write_frame(rpc_core.get(), {{id}, wire::InferWithTensorsRequest{{}, false}});
+  for (std::uint64_t id = 0; id < 3; ++id) write_frame(served.rpc(), {{id}, wire::InferWithTensorsRequest{{}, false}});
   // Every byte sent has been taken off the socket once the runner has read all three.
   for (int i = 0; i < 2000; ++i) {
     int queued = 0;
-    BOOST_REQUIRE(::ioctl(rpc_core.get(), TIOCOUTQ, &queued) == 0);
+    BOOST_REQUIRE(::ioctl(served.rpc(), TIOCOUTQ, &queued) == 0);
     if (queued == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   third_read.set_value();
-  for (std::uint64_t id = 0; id < 3; ++id) BOOST_TEST(read_response_id(rpc_core.get()) == id);
-  rpc_core.reset();
-  fs_core.reset();
-  server.join();
+  for (std::uint64_t id = 0; id < 3; ++id) BOOST_TEST(read_response_id(served.rpc()) == id);
+  served.finish();
   BOOST_TEST(order == (std::vector<std::uint64_t>{0, 1, 2}));
 }
 
@@ -129,31 +139,20 @@ BOOST_AUTO_TEST_CASE(long_handlers_sent_one_after_another_stay_on_one_thread) {
   // Each handler outruns the watchdog, so another thread reads the next request; the
   // finished thread takes the sockets back, and the next handler runs where the last
   // one did (OpenMP's per-thread teams, and other per-thread state, stay warm).
-  auto [rpc_core, rpc_runner] = runtime::make_socketpair();
-  auto [fs_core, fs_runner] = runtime::make_socketpair();
   std::vector<std::thread::id> ran_on;
-  runner::ServeOptions options;
-  options.handler_threads = 2;
-  std::thread server([&, channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
-    runner::detail::serve_with(
-        std::move(channels),
-        [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
-          ran_on.push_back(std::this_thread::get_id());  // one request at a time
-          std::this_thread::sleep_for(std::chrono::milliseconds(25));  // 5x the takeover period
-          sink->send(request.id, true, wire::InferResponse{});
-        },
-        [](runner::RunnerContext*) {}, options);
+  Served served(2, [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+    ran_on.push_back(std::this_thread::get_id());  // one request at a time
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));  // 5x the takeover period
+    sink->send(request.id, true, wire::InferResponse{});
   });
   for (std::uint64_t id = 0; id < 4; ++id) {
-    write_frame(rpc_core.get(), {{id}, wire::InferWithTensorsRequest{{}, false}});
-    BOOST_TEST(read_response_id(rpc_core.get()) == id);
+    write_frame(served.rpc(), {{id}, wire::InferWithTensorsRequest{{}, false}});
+    BOOST_TEST(read_response_id(served.rpc()) == id);
     // The answer goes out before the handler returns; let it return, as the core's
     // next request (a large one, when handlers run this long) would.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  rpc_core.reset();
-  fs_core.reset();
-  server.join();
+  served.finish();
   BOOST_REQUIRE(ran_on.size() == 4u);
   for (const auto& id : ran_on) BOOST_TEST((id == ran_on[0]));
 }
