@@ -3,6 +3,9 @@
 //
 //   BM_Xgb_InProcess/<N>   XGBoosterPredictFromDense in this process on the same
 //                          model and rows (the handler's Booster): the floor
+//   BM_Xgb_InProcessFirst/<N>  a booster's first prediction, just after its load: what
+//                          a one-shot request through carton's core (one Load, one
+//                          request) is compared with (bench/README.md)
 //   BM_Xgb_Runner/<N>      MockCore + carton-runner-xgboost, InferWithTensors with the
 //                          same rows; also the runner's RSS idle, after the Load and at
 //                          its peak
@@ -105,6 +108,30 @@ void BM_Xgb_InProcess(benchmark::State& state) {
   if (outputs != static_cast<std::uint64_t>(n)) state.SkipWithError("wrong output size");
 }
 
+void BM_Xgb_InProcessFirst(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  std::ifstream in(g_dir / "model" / "model.ubj", std::ios::binary);
+  const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string config = examples::xgboost::Booster::predict_config({false, 0, 0, std::nan("")});
+  auto values = rows(n);
+  examples::xgboost::DenseRows r;
+  r.data = values.data();
+  r.rows = static_cast<std::uint64_t>(n);
+  r.columns = kFeatures;
+  r.row_stride = kFeatures * sizeof(float);
+  r.column_stride = sizeof(float);
+  std::vector<float> out;
+  for (auto _ : state) {
+    const examples::xgboost::Booster booster(wire::Bytes::copy_of(bytes.data(), bytes.size()), 0);
+    const auto start = std::chrono::steady_clock::now();
+    booster.predict(r, config, nullptr, [&](const examples::xgboost::Prediction& p) {
+      out.assign(p.values, p.values + p.size());
+    });
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (out.size() != static_cast<std::size_t>(n)) state.SkipWithError("wrong output size");
+}
+
 void BM_Xgb_Runner(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   mock::MockCore core(runner_options());
@@ -156,6 +183,10 @@ void BM_PlainPingPong(benchmark::State& state) {
   CARTON_XGB_BENCH(fn, 100000, 40, ->UseManualTime()->Unit(benchmark::kMicrosecond))
 CARTON_XGB_TIMED(BM_Xgb_InProcess);
 CARTON_XGB_TIMED(BM_Xgb_Runner);
+// Each iteration loads the model again (untimed): 20 first predictions per size.
+CARTON_XGB_BENCH(BM_Xgb_InProcessFirst, 1, 20, ->UseManualTime()->Unit(benchmark::kMicrosecond));
+CARTON_XGB_BENCH(BM_Xgb_InProcessFirst, 1000, 20, ->UseManualTime()->Unit(benchmark::kMicrosecond));
+CARTON_XGB_BENCH(BM_Xgb_InProcessFirst, 100000, 20, ->UseManualTime()->Unit(benchmark::kMicrosecond));
 CARTON_XGB_TIMED(BM_PlainPingPong);
 // /proc counts CPU time in 10 ms ticks: these run long enough for 1% resolution.
 CARTON_XGB_BENCH(BM_Xgb_RunnerCpu, 1, 20000, ->Unit(benchmark::kMicrosecond));
