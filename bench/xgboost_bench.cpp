@@ -83,19 +83,33 @@ void timed(benchmark::State& state, F&& once) {
   bench::timed(state, kWarmup, std::forward<F>(once));
 }
 
+// What the in-process benchmarks predict from: the model's bytes, its predict config,
+// and `n` of the rows as XGBoost's dense rows.
+struct InProcess {
+  explicit InProcess(std::int64_t n) : values(rows(n)) {
+    std::ifstream in(g_dir / "model" / "model.ubj", std::ios::binary);
+    model.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    r.data = values.data();
+    r.rows = static_cast<std::uint64_t>(n);
+    r.columns = kFeatures;
+    r.row_stride = kFeatures * sizeof(float);
+    r.column_stride = sizeof(float);
+  }
+  examples::xgboost::Booster booster() const {
+    return examples::xgboost::Booster(wire::Bytes::copy_of(model.data(), model.size()), 0);
+  }
+  std::vector<std::uint8_t> model;
+  const std::string config = examples::xgboost::Booster::predict_config({false, 0, 0, std::nan("")});
+  std::vector<float> values;
+  examples::xgboost::DenseRows r;
+};
+
 void BM_Xgb_InProcess(benchmark::State& state) {
   const std::int64_t n = state.range(0);
-  std::ifstream in(g_dir / "model" / "model.ubj", std::ios::binary);
-  std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  const examples::xgboost::Booster booster(wire::Bytes::adopt(std::move(bytes)), 0);
-  const std::string config = examples::xgboost::Booster::predict_config({false, 0, 0, std::nan("")});
-  auto values = rows(n);
-  examples::xgboost::DenseRows r;
-  r.data = values.data();
-  r.rows = static_cast<std::uint64_t>(n);
-  r.columns = kFeatures;
-  r.row_stride = kFeatures * sizeof(float);
-  r.column_stride = sizeof(float);
+  const InProcess in(n);
+  const auto booster = in.booster();
+  const auto& r = in.r;
+  const auto& config = in.config;
   std::uint64_t outputs = 0;
   // The runner sends a copy of the prediction; so does this.
   std::vector<float> out;
@@ -110,19 +124,12 @@ void BM_Xgb_InProcess(benchmark::State& state) {
 
 void BM_Xgb_InProcessFirst(benchmark::State& state) {
   const std::int64_t n = state.range(0);
-  std::ifstream in(g_dir / "model" / "model.ubj", std::ios::binary);
-  const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  const std::string config = examples::xgboost::Booster::predict_config({false, 0, 0, std::nan("")});
-  auto values = rows(n);
-  examples::xgboost::DenseRows r;
-  r.data = values.data();
-  r.rows = static_cast<std::uint64_t>(n);
-  r.columns = kFeatures;
-  r.row_stride = kFeatures * sizeof(float);
-  r.column_stride = sizeof(float);
+  const InProcess in(n);
+  const auto& r = in.r;
+  const auto& config = in.config;
   std::vector<float> out;
   for (auto _ : state) {
-    const examples::xgboost::Booster booster(wire::Bytes::copy_of(bytes.data(), bytes.size()), 0);
+    const auto booster = in.booster();
     const auto start = std::chrono::steady_clock::now();
     booster.predict(r, config, nullptr, [&](const examples::xgboost::Prediction& p) {
       out.assign(p.values, p.values + p.size());
