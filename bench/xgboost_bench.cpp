@@ -86,14 +86,10 @@ void timed(benchmark::State& state, F&& once) {
 // What the in-process benchmarks predict from: the model's bytes, its predict config,
 // and `n` of the rows as XGBoost's dense rows.
 struct InProcess {
-  explicit InProcess(std::int64_t n) : values(rows(n)) {
+  explicit InProcess(std::int64_t n)
+      : values(rows(n)), r(examples::xgboost::DenseRows::packed(values.data(), static_cast<std::uint64_t>(n), kFeatures)) {
     std::ifstream in(g_dir / "model" / "model.ubj", std::ios::binary);
     model.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    r.data = values.data();
-    r.rows = static_cast<std::uint64_t>(n);
-    r.columns = kFeatures;
-    r.row_stride = kFeatures * sizeof(float);
-    r.column_stride = sizeof(float);
   }
   examples::xgboost::Booster booster() const {
     return examples::xgboost::Booster(wire::Bytes::copy_of(model.data(), model.size()), 0);

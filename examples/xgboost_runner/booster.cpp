@@ -71,6 +71,16 @@ std::string library_version() {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
+DenseRows DenseRows::packed(const float* data, std::uint64_t rows, std::uint64_t columns) {
+  DenseRows r;
+  r.data = data;
+  r.rows = rows;
+  r.columns = columns;
+  r.row_stride = columns * sizeof(float);
+  r.column_stride = sizeof(float);
+  return r;
+}
+
 std::uint64_t Prediction::size() const {
   std::uint64_t n = 1;
   for (auto d : shape) n *= d;
@@ -120,24 +130,20 @@ int Booster::threads_for(std::uint64_t rows) const {
 
 void Booster::warm_up(const std::string& config) const {
   if (num_features_ == 0) return;
-  // At most 1 MiB of rows, whatever the feature count.
-  const std::uint64_t most = std::max<std::uint64_t>(1, (std::uint64_t(1) << 18) / num_features_);
-  const std::uint64_t wanted = lanes_ ? kRowsPerBlock * static_cast<std::uint64_t>(max_threads_) : 1;
-  for (const std::uint64_t n : {std::uint64_t(1), std::min(wanted, most)}) {
-    std::vector<float> zeros(n * num_features_, 0.0f);
-    DenseRows rows;
-    rows.data = zeros.data();
-    rows.rows = n;
-    rows.columns = num_features_;
-    rows.row_stride = num_features_ * sizeof(float);
-    rows.column_stride = sizeof(float);
+  // False when XGBoost refuses: the first real request will say why.
+  auto predict_zeros = [&](std::uint64_t n) {
+    const std::vector<float> zeros(n * num_features_, 0.0f);
     try {
-      predict(rows, config, nullptr, [](const Prediction&) {});
+      predict(DenseRows::packed(zeros.data(), n, num_features_), config, nullptr, [](const Prediction&) {});
+      return true;
     } catch (const XGBoostError&) {
-      return;
+      return false;
     }
-    if (n == wanted) break;
-  }
+  };
+  if (!predict_zeros(1) || !lanes_) return;
+  // Enough rows for every lane thread, but at most 1 MiB of them.
+  const std::uint64_t most = std::max<std::uint64_t>(1, (std::uint64_t(1) << 18) / num_features_);
+  predict_zeros(std::min(kRowsPerBlock * static_cast<std::uint64_t>(max_threads_), most));
 }
 
 std::string Booster::predict_config(const PredictConfig& c) {

@@ -44,6 +44,9 @@ struct DenseRows {
   bool float64 = false;                // else float32
   std::uint64_t rows = 0, columns = 0;
   std::uint64_t row_stride = 0, column_stride = 0;  // in bytes
+
+  // `rows` float32 rows of `columns` values each, packed in C order at `data`.
+  static DenseRows packed(const float* data, std::uint64_t rows, std::uint64_t columns);
 };
 
 // What one prediction asks for (the Load's options, fixed per model).

@@ -198,12 +198,7 @@ int run_load_check() {
     std::fill(rows.begin(), rows.begin() + features, std::numeric_limits<float>::lowest());
     std::fill(rows.begin() + features, rows.begin() + 2 * features, std::numeric_limits<float>::max());
     std::fill(rows.begin() + 2 * features, rows.begin() + 3 * features, std::numeric_limits<float>::quiet_NaN());
-    DenseRows dense;
-    dense.data = rows.data();
-    dense.rows = 4;
-    dense.columns = features;
-    dense.row_stride = features * sizeof(float);
-    dense.column_stride = sizeof(float);
+    const DenseRows dense = DenseRows::packed(rows.data(), 4, features);
     try {
       booster->predict(dense, Booster::predict_config({false, 0, 0, std::numeric_limits<double>::quiet_NaN()}),
                        nullptr, [](const Prediction&) {});

@@ -11,10 +11,7 @@ thread_local std::size_t this_thread_index = SIZE_MAX;
 }  // namespace
 
 HandlerThreads::HandlerThreads(boost::asio::io_context& io, std::size_t slots)
-    : io_(io), slots_(slots == 0 ? 1 : slots), outran_(slots_ + 1, 0),
-      in_handler_(new std::atomic<bool>[slots_ + 1]) {
-  for (std::size_t i = 0; i <= slots_; ++i) in_handler_[i].store(false);
-}
+    : io_(io), slots_(slots == 0 ? 1 : slots), states_(new ThreadState[slots_ + 1]) {}
 
 HandlerThreads::~HandlerThreads() { join(); }
 
@@ -71,7 +68,8 @@ void HandlerThreads::submit(Task task) {
 
 void HandlerThreads::run_handlers(Task task) {
   const std::size_t index = this_thread_index;
-  if (index < outran_.size()) in_handler_[index].store(true);
+  ThreadState* const state = state_of(index);
+  if (state) state->in_handler.store(true);
   runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this);
   for (;;) {
     std::uint64_t start = 0;
@@ -92,7 +90,7 @@ void HandlerThreads::run_handlers(Task task) {
     std::lock_guard<std::mutex> lock(mu_);
     if (queued_.empty()) {
       if (--running_ == 0) idle_.notify_all();
-      if (index < outran_.size()) in_handler_[index].store(false);
+      if (state) state->in_handler.store(false);
       reclaim_leadership(index);
       return;
     }
@@ -112,8 +110,9 @@ void HandlerThreads::step_down(std::size_t index) {
 }
 
 void HandlerThreads::reclaim_leadership(std::size_t index) {
-  if (index >= outran_.size() || !outran_[index]) return;
-  outran_[index] = 0;
+  ThreadState* const state = state_of(index);
+  if (!state || !state->outran) return;
+  state->outran = false;
   const std::size_t leader = leader_.load();
   if (leader == kNoLeader || leader <= index || leader_in_.load() != 0) return;
   boost::asio::post(io_, [this, index] { hand_leadership_to(index); });
@@ -124,7 +123,7 @@ void HandlerThreads::hand_leadership_to(std::size_t index) {
   const std::size_t self = this_thread_index;
   // Still wanted: this thread leads, the other one has a lower index and has not begun
   // another handler since it asked.
-  if (finished_ || leader_.load() != self || self <= index || in_handler_[index].load()) return;
+  if (finished_ || leader_.load() != self || self <= index || states_[index].in_handler.load()) return;
   leader_.store(index);
   leader_in_.store(0, std::memory_order_relaxed);
   followers_.notify_all();  // the one named wakes; any other waits on
@@ -151,7 +150,7 @@ void HandlerThreads::watchdog_main() {
     const std::uint64_t starts = starts_.load(std::memory_order_relaxed);
     if (in != 0 && in == seen_in) {
       // The leader has been in one handler for a whole period.
-      if (const std::size_t leader = leader_.load(); leader < outran_.size()) outran_[leader] = 1;
+      if (ThreadState* const leader = state_of(leader_.load())) leader->outran = true;
       vacate_leadership();
     }
     seen_in = in;

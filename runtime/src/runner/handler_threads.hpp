@@ -104,8 +104,14 @@ class HandlerThreads {
   bool finished_ = false;              // the io_context ran out of work
   std::size_t running_ = 0;            // handlers running, queued ones included
   std::deque<Task> queued_;
-  std::vector<char> outran_;           // per thread, under mu_: the watchdog took over from its handler
-  std::unique_ptr<std::atomic<bool>[]> in_handler_;  // per thread: running handlers
+  // What leadership's hand-back needs to know of each thread.
+  struct ThreadState {
+    bool outran = false;                // under mu_: the watchdog took over from its handler
+    std::atomic<bool> in_handler{false};  // running handlers
+  };
+  // Thread `index`'s state; nullptr for a thread that is not one of these.
+  ThreadState* state_of(std::size_t index) const { return index <= slots_ ? &states_[index] : nullptr; }
+  std::unique_ptr<ThreadState[]> states_;
 
   // Written by the leader, read by the watchdog: a count of handler starts, and the
   // number of the start the leader is running now (0 while it runs none).
