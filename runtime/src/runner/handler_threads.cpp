@@ -16,6 +16,10 @@ HandlerThreads::HandlerThreads(boost::asio::io_context& io, std::size_t slots)
 HandlerThreads::~HandlerThreads() { join(); }
 
 void HandlerThreads::start() {
+  // Thread 0 leads first, not whichever thread reaches the wait first: leadership goes
+  // back to the lowest index (reclaim_leadership), so sequential long handlers stay on
+  // one thread from the first request on.
+  leader_.store(0);
   for (std::size_t i = 0; i <= slots_; ++i) threads_.emplace_back([this, i] { thread_main(i); });
   watchdog_ = std::thread([this] { watchdog_main(); });
 }
