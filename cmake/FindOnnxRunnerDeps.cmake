@@ -1,4 +1,4 @@
-# What the ONNX runner (examples/onnx_runner) and the corpus tool (tools/onnx_corpus)
+# What the ONNX runner (runners/onnx) and the corpus tool (runners/onnx/corpus)
 # build against, all Debian bookworm packages:
 #   libopencv-dnn-dev   OpenCV's DNN module, the engine (it ships no CMake config
 #                       without the libopencv-dev metapackage, so it is found here)

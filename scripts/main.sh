@@ -33,8 +33,8 @@ cmake --build "$build" -j "$jobs" --target carton-runner-noop carton-runner-file
 if cmake --build "$build" --target help | grep -w carton-runner-torchscript > /dev/null; then
   cmake --build "$build" -j "$jobs" --target carton-runner-torchscript
   models=$(mktemp -d)
-  /usr/bin/python3 "$root/tests/torch/make_models.py" "$models" > /dev/null
-  "$build/conformance/carton-conformance" --runner "$build/examples/torchscript_runner/carton-runner-torchscript" \
+  /usr/bin/python3 "$root/runners/torchscript/tests/make_models.py" "$models" > /dev/null
+  "$build/conformance/carton-conformance" --runner "$build/framework_runners/torchscript/carton-runner-torchscript" \
     --core-version all --suite protocol,robustness --model-dir "$models/doubler" \
     --model-check "$root/tests/conformance/doubler_check.json"
 else
@@ -47,13 +47,13 @@ fi
 if cmake --build "$build" --target help | grep -w carton-runner-onnx > /dev/null; then
   cmake --build "$build" -j "$jobs" --target carton-runner-onnx carton-onnx-corpus
   onnx_models=$(mktemp -d)
-  /usr/bin/python3 "$root/tests/onnx/make_models.py" "$onnx_models" > /dev/null
-  "$build/conformance/carton-conformance" --runner "$build/examples/onnx_runner/carton-runner-onnx" \
+  /usr/bin/python3 "$root/runners/onnx/tests/make_models.py" "$onnx_models" > /dev/null
+  "$build/conformance/carton-conformance" --runner "$build/framework_runners/onnx/carton-runner-onnx" \
     --core-version all --suite protocol,robustness --model-dir "$onnx_models/cnn" \
     --model-check "$onnx_models/expected/cnn_check.json"
-  "$build/tools/onnx_corpus/carton-onnx-corpus" --engine opencv --jobs "$jobs" \
+  "$build/framework_runners/onnx/corpus/carton-onnx-corpus" --engine opencv --jobs "$jobs" \
     --report "$onnx_models/corpus_opencv.tsv" | tail -n 8
-  "$build/tools/onnx_corpus/carton-onnx-corpus" --engine runner --runner "$build/examples/onnx_runner/carton-runner-onnx" \
+  "$build/framework_runners/onnx/corpus/carton-onnx-corpus" --engine runner --runner "$build/framework_runners/onnx/carton-runner-onnx" \
     --jobs "$jobs" --baseline "$onnx_models/corpus_opencv.tsv" --report "$onnx_models/corpus_runner.tsv"
 else
   echo "main: carton-runner-onnx is not built (no OpenCV DNN or libonnx, or CARTON_WITH_ONNX=0)"
@@ -64,8 +64,8 @@ fi
 if cmake --build "$build" --target help | grep -w carton-runner-xgboost > /dev/null; then
   cmake --build "$build" -j "$jobs" --target carton-runner-xgboost
   xgboost_models=$(mktemp -d)
-  /usr/bin/python3 "$root/tests/xgboost/make_models.py" "$xgboost_models" > /dev/null
-  "$build/conformance/carton-conformance" --runner "$build/examples/xgboost_runner/carton-runner-xgboost" \
+  /usr/bin/python3 "$root/runners/xgboost/tests/make_models.py" "$xgboost_models" > /dev/null
+  "$build/conformance/carton-conformance" --runner "$build/framework_runners/xgboost/carton-runner-xgboost" \
     --core-version all --suite protocol,robustness --model-dir "$xgboost_models/regression32" \
     --model-check "$xgboost_models/expected/regression32_check.json"
 else

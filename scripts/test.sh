@@ -20,7 +20,7 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs"
 
 # The decoders face untrusted bytes: run their suites with sanitizers as well.
 asan="$build-asan"
-cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DCARTON_SANITIZE=ON -DCARTON_BUILD_EXAMPLES=OFF
+cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DCARTON_SANITIZE=ON -DCARTON_BUILD_EXAMPLES=OFF -DCARTON_BUILD_RUNNERS=OFF
 labels="wire|runtime|fs"
 targets=$(ctest --test-dir "$asan" -N -L "$labels" | sed -n 's/^ *Test *#[0-9]*: *//p')
 cmake --build "$asan" -j "$jobs" --target $targets

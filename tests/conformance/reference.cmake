@@ -52,7 +52,7 @@ if(CARTON_REFERENCE_DIR)
     _carton_reference_core_test(torchscript load_infer torch_models "OUTPUT .*\"x\".*2(\\.0)?, *-6(\\.0)?, *1(\\.0)?"
       load-infer --dir ${CMAKE_CURRENT_BINARY_DIR}/torch_models/doubler --input ${_input})
     # The ONNX runner: the exported models through the real core, checked against
-    # torch (tests/onnx/ref_core_check.py), and carton's discovery finding it.
+    # torch (runners/onnx/tests/ref_core_check.py), and carton's discovery finding it.
     if(TARGET carton-runner-onnx)
       add_test(NAME reference_core_${_version}_onnx_load_infer
         COMMAND ${CARTON_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/onnx/ref_core_check.py ${_dir}/ref-core
@@ -68,7 +68,7 @@ if(CARTON_REFERENCE_DIR)
         LABELS "conformance;reference;onnx"
         PASS_REGULAR_EXPRESSION "MATCH [^\n]*/carton-runner-onnx\n")
     endif()
-    # The XGBoost runner likewise: every case of tests/xgboost/make_models.py through
+    # The XGBoost runner likewise: every case of runners/xgboost/tests/make_models.py through
     # the real core, against python's predict, and carton's discovery finding it.
     if(TARGET carton-runner-xgboost)
       add_test(NAME reference_core_${_version}_xgboost_load_infer

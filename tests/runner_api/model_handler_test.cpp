@@ -37,7 +37,7 @@ class ScaleHandler : public runner::ModelHandler<Scale> {
   std::shared_future<void> release;
 
  protected:
-  std::shared_ptr<const Scale> load_model(const wire::LoadRequest& request) override {
+  std::shared_ptr<const Scale> load_served_model(const wire::LoadRequest& request) override {
     if (request.runner_opts) {
       auto it = request.runner_opts->find("factor");
       if (it != request.runner_opts->end()) {

@@ -1,4 +1,4 @@
-// What the framework runners' tests (tests/torch, tests/onnx, tests/xgboost) and the
+// What the framework runners' tests (runners/torchscript/tests, runners/onnx/tests, runners/xgboost/tests) and the
 // ModelHandler tests share: the Error text of a call, runner options from a list, a
 // wait for a log record, and a Load request as carton's core sends one.
 #pragma once

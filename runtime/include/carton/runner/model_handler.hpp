@@ -3,7 +3,11 @@
 // loaded, what Pack checks, and how one infer runs. What every such runner does alike
 // lives here, once:
 //
-//   Load      load_model(); on success the new model replaces the old one, a failed
+// The two members a framework runner meets are named so that no framework's own API
+// shadows them (a liblinear runner calls liblinear's load_model and model inside its
+// handler): load_served_model() and served_model().
+//
+//   Load      load_served_model(); on success the new model replaces the old one, a failed
 //             Load keeps the old one. The reply is "Load: " + the exception's message.
 //   Pack      pack_file_name() checks input_path (throw to refuse it) and names the
 //             file the packed model holds it under; <temp_folder>/<name> becomes a link
@@ -51,7 +55,7 @@ class ModelHandler : public RunnerHandler {
   void on_load(wire::LoadRequest request, LoadResponder responder) override {
     std::shared_ptr<const Model> loaded;
     try {
-      loaded = load_model(request);
+      loaded = load_served_model(request);
     } catch (const std::exception& e) {
       return responder.fail(std::string("Load: ") + e.what());
     }
@@ -98,7 +102,7 @@ class ModelHandler : public RunnerHandler {
   explicit ModelHandler(std::string load_hint) : load_hint_(std::move(load_hint)) {}
 
   // Reads, checks and builds the model Load names; throws with the reason to refuse it.
-  virtual std::shared_ptr<const Model> load_model(const wire::LoadRequest& request) = 0;
+  virtual std::shared_ptr<const Model> load_served_model(const wire::LoadRequest& request) = 0;
   // Checks that Pack's input_path is a model this runner loads (throws if not) and
   // returns the file name the packed model holds it under, or "" to pack input_path
   // (a folder) as it is.
@@ -107,14 +111,14 @@ class ModelHandler : public RunnerHandler {
   virtual Tensors infer(const Model& model, Tensors inputs) = 0;
 
   // The model of the moment (null before the first successful Load).
-  std::shared_ptr<const Model> model() const {
+  std::shared_ptr<const Model> served_model() const {
     std::lock_guard<std::mutex> lock(model_mu_);
     return model_;
   }
 
  private:
   void run_infer(Tensors inputs, InferResponder& responder) {
-    const auto model = this->model();
+    const auto model = served_model();
     if (!model) return responder.fail(detail::no_model_message(load_hint_));
     Tensors outputs;
     try {

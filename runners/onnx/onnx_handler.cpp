@@ -1,0 +1,47 @@
+#include "onnx_handler.hpp"
+
+#include "import_check.hpp"
+#include "model_check.hpp"
+#include "options.hpp"
+#include "thread_settings.hpp"
+
+namespace carton::runners::onnx {
+
+namespace {
+constexpr char kPackedFile[] = "model.onnx";  // the name a packed model holds its graph under
+}  // namespace
+
+OnnxHandler::OnnxHandler(std::string self)
+    : ModelHandler("a model directory holding model.onnx"), self_(std::move(self)),
+      log_(runtime::make_logger("onnx")) {}
+
+std::shared_ptr<const OnnxModel> OnnxHandler::open(wire::FsToken fs, bool writable, const std::string& file,
+                                                   const OnnxOptions& options) {
+  const wire::Bytes bytes = runner::read_model_file(context(), fs, writable, file);
+  ModelInfo info = check_model(bytes, file);
+  if (options.check_in_child) check_import_in_child(bytes, file, self_);
+  auto model = OnnxModel::load(bytes, std::move(info), options);
+  CARTON_LOG(log_, info) << "imported " << file << " (" << bytes.size() << " bytes, producer '"
+                         << model->info().producer << "', " << model->info().inputs.size() << " inputs, "
+                         << model->info().outputs.size() << " outputs) with OpenCV " << opencv_version() << ", "
+                         << options.networks << " network(s)";
+  return model;
+}
+
+std::shared_ptr<const OnnxModel> OnnxHandler::load_served_model(const wire::LoadRequest& request) {
+  const OnnxOptions options = read_options(request.runner_opts);
+  apply_threads(options, log_);
+  return open(request.fs, /*writable=*/false, options.model_file, options);
+}
+
+std::string OnnxHandler::pack_file_name(const wire::PackRequest& request) {
+  // Pack takes no runner options: the defaults, with the import check.
+  open(request.fs, /*writable=*/true, request.input_path, OnnxOptions{});
+  return kPackedFile;
+}
+
+OnnxHandler::Tensors OnnxHandler::infer(const OnnxModel& model, Tensors inputs) {
+  return model.infer(std::move(inputs));
+}
+
+}  // namespace carton::runners::onnx

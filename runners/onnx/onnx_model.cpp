@@ -1,0 +1,65 @@
+#include "onnx_model.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include "import_error.hpp"
+#include "net_pool.hpp"
+#include "tensor_mapping.hpp"
+
+namespace carton::runners::onnx {
+
+OnnxModel::OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool) : info_(std::move(info)), pool_(std::move(pool)) {
+  for (const auto& o : info_.outputs) output_names_.push_back(o.name);
+}
+OnnxModel::~OnnxModel() = default;
+
+std::shared_ptr<const OnnxModel> OnnxModel::load(const wire::Bytes& bytes, ModelInfo info, const OnnxOptions& options) {
+  std::vector<cv::dnn::Net> nets;
+  for (int i = 0; i < options.networks; ++i) {
+    cv::dnn::Net net;
+    try {
+      net = cv::dnn::readNetFromONNX(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    } catch (const cv::Exception& e) {
+      throw ModelError(describe_import_error(e.what(), info));
+    }
+    if (net.empty()) {
+      throw ModelError("OpenCV " CV_VERSION "'s importer made no layer of this graph: every node folds into a "
+                       "constant (a graph of Constant or Shape nodes only), which OpenCV's DNN cannot serve");
+    }
+    // The CPU backend: Debian's OpenCV has neither CUDA nor OpenVINO.
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    net.enableFusion(options.fusion);
+    nets.push_back(std::move(net));
+  }
+  return std::shared_ptr<const OnnxModel>(new OnnxModel(std::move(info), std::make_unique<NetPool>(std::move(nets))));
+}
+
+wire::Map<std::string, wire::Tensor> OnnxModel::infer(wire::Map<std::string, wire::Tensor> inputs) const {
+  InputMats in = to_mats(info_.inputs, inputs);
+  const auto net = pool_->lease();
+  std::vector<cv::Mat> outs;
+  try {
+    for (std::size_t i = 0; i < in.mats.size(); ++i) net->setInput(in.mats[i], info_.inputs[i].name);
+    // setInput copied the inputs into the network: the request's frame can go.
+    in = {};
+    inputs = {};
+    net->forward(outs, output_names_);
+  } catch (const cv::Exception& e) {
+    throw std::runtime_error("OpenCV " CV_VERSION "'s forward() failed: " + clean_opencv_message(e.what()));
+  }
+  if (outs.size() != info_.outputs.size()) {
+    throw std::runtime_error("OpenCV returned " + std::to_string(outs.size()) + " outputs; the model declares " +
+                             std::to_string(info_.outputs.size()));
+  }
+  wire::Map<std::string, wire::Tensor> result;
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    result.insert_or_assign(info_.outputs[i].name, to_tensor(info_.outputs[i], outs[i], net));
+  }
+  return result;
+}
+
+std::string opencv_version() { return CV_VERSION; }
+
+}  // namespace carton::runners::onnx

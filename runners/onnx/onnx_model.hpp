@@ -1,0 +1,48 @@
+// OnnxModel: one ONNX model imported into OpenCV's DNN module (checked first, see
+// model_check.hpp), served by a NetPool, and its inference.
+//
+// This header includes no OpenCV header, so the handler compiles without them.
+//
+// Thread safety: infer() may run on several threads at once; each call leases a
+// network of its own (net_pool.hpp says why and what that costs).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "carton/wire/bytes.hpp"
+#include "carton/wire/map.hpp"
+#include "carton/wire/tensor.hpp"
+#include "model_check.hpp"
+#include "options.hpp"
+
+namespace carton::runners::onnx {
+
+class NetPool;
+
+class OnnxModel {
+ public:
+  // Imports the model `options.networks` times. Throws ModelError naming why: the
+  // importer refused it (naming the node, see import_error.hpp), or it made no layer.
+  static std::shared_ptr<const OnnxModel> load(const wire::Bytes& bytes, ModelInfo info, const OnnxOptions& options);
+
+  // The outputs for `inputs`, by the model's input and output names. Throws
+  // runner::TensorError for inputs that do not fit the model (tensor_mapping.hpp),
+  // std::runtime_error naming OpenCV's error when forward() fails. The inputs are let
+  // go once OpenCV holds its copy, before the reply goes out.
+  wire::Map<std::string, wire::Tensor> infer(wire::Map<std::string, wire::Tensor> inputs) const;
+
+  const ModelInfo& info() const { return info_; }
+  ~OnnxModel();
+
+ private:
+  OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool);
+  ModelInfo info_;
+  std::vector<std::string> output_names_;
+  std::unique_ptr<NetPool> pool_;
+};
+
+// "4.6.0": the OpenCV the runner is built with.
+std::string opencv_version();
+
+}  // namespace carton::runners::onnx

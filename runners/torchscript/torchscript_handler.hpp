@@ -1,0 +1,53 @@
+// TorchScriptHandler: carton's TorchScript runner (runner_name "torchscript"), on the
+// SDK's ModelHandler (which carries the model slot, Seal, the infer flow and Pack's
+// link and reply).
+//
+//   Load      runner_opts num_threads / num_interop_threads (Integer) set libtorch's
+//             thread counts (thread_settings.hpp); reads model.pt from the model
+//             directory with one whole-file read and loads it from memory onto CUDA
+//             when libtorch sees a device, else the CPU. A failed Load keeps the
+//             previous model.
+//   Pack      links <temp_folder>/model.pt to input_path and answers temp_folder.
+//             input_path is not loaded first, unlike the ONNX and XGBoost runners:
+//             this runner never did, and a Pack that succeeded before still must.
+//   Infer     forward() with one Dict[str, ...] argument.
+//
+// Where carton's runner panics (and its core then hangs), this answers an Error that
+// says what and why: uint16/32/64 or nested inputs, strings of 2+ dimensions, infer
+// before Load, an unknown or used seal handle, a model that throws, an output it cannot
+// convert, a missing or invalid model.pt.
+//
+// Copies: none for numeric tensors in or out in the common case; see
+// tensor_conversion.hpp for when one copy happens (misaligned input, CUDA device,
+// non-contiguous output, strings). Sealed tensors keep their request frame alive until
+// their InferWithHandle.
+//
+// Concurrency: a TorchScript module's methods are safe to call on several threads at
+// once, so requests in flight (--handler-threads) run forward() in parallel.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "carton/runner/model_handler.hpp"
+#include "carton/runtime/log.hpp"
+#include "loaded_model.hpp"
+
+namespace carton::runners::torchscript {
+
+class TorchScriptHandler : public runner::ModelHandler<LoadedModel> {
+ public:
+  TorchScriptHandler();
+
+ protected:
+  std::shared_ptr<const LoadedModel> load_served_model(const wire::LoadRequest& request) override;
+  std::string pack_file_name(const wire::PackRequest& request) override;
+  Tensors infer(const LoadedModel& model, Tensors inputs) override;
+
+ private:
+  // Chosen once at startup, as carton does: CUDA_VISIBLE_DEVICES is fixed by then.
+  const bool cuda_;
+  runtime::Logger log_;
+};
+
+}  // namespace carton::runners::torchscript

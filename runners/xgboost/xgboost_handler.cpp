@@ -1,0 +1,103 @@
+#include "xgboost_handler.hpp"
+
+#include <stdexcept>
+
+#include "carton/fs/file_system.hpp"
+#include "options.hpp"
+#include "tensor_mapping.hpp"
+
+namespace carton::runners::xgboost {
+
+namespace {
+
+std::string file_list() {
+  std::string out;
+  for (const char* f : kModelFiles) out += std::string(out.empty() ? "" : ", ") + f;
+  return out;
+}
+
+}  // namespace
+
+XGBoostModel::XGBoostModel(const wire::Bytes& bytes, const XGBoostOptions& options)
+    : booster(bytes, options.nthread),
+      config(Booster::predict_config({options.output_margin, options.iteration_begin, options.iteration_end,
+                                      options.missing})),
+      validate_features(options.validate_features) {
+  booster.warm_up(config);
+}
+
+XGBoostHandler::XGBoostHandler(std::string self) : ModelHandler("a model directory holding " + file_list()),
+      self_(std::move(self)), log_(runtime::make_logger("xgboost")) {}
+
+std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool writable, const std::string& dir,
+                                                         const XGBoostOptions& options, ModelFormat* format_out) {
+  std::string file;
+  if (options.model_file) {
+    file = dir + *options.model_file;
+  } else {
+    auto filesystem = context().filesystem(fs, writable);
+    for (const char* name : kModelFiles) {
+      if (filesystem->exists(dir + name)) {
+        file = dir + name;
+        break;
+      }
+    }
+    if (file.empty()) {
+      throw std::invalid_argument("no model file: " + (dir.empty() ? std::string("the model directory") : dir) +
+                                  " holds none of " + file_list() + " (the runner option model_file names another)");
+    }
+  }
+  const wire::Bytes bytes = runner::read_model_file(context(), fs, writable, file);
+  const ModelFormat format = model_format(bytes);
+  const auto saved = check_saved_version(bytes, format, file);
+  auto refused = [&](const std::string& why) {
+    return std::invalid_argument(file + " (" + std::to_string(bytes.size()) + " bytes, " + format_name(format) +
+                                 " by its first bytes) is not a model XGBoost " + library_version() + " loads: " + why);
+  };
+  if (options.check_in_child) {
+    if (auto why = check_load_in_child(bytes, file, self_)) throw refused(*why);
+  }
+  std::shared_ptr<const XGBoostModel> model;
+  try {
+    model = std::make_shared<const XGBoostModel>(bytes, options);
+  } catch (const XGBoostError& e) {
+    throw refused(e.what());
+  }
+  const int rounds = model->booster.boosted_rounds();
+  if (options.iteration_end > rounds) {
+    throw std::invalid_argument("runner option 'iteration_end' is " + std::to_string(options.iteration_end) + "; " +
+                                file + " has " + std::to_string(rounds) + " boosting rounds");
+  }
+  CARTON_LOG(log_, info) << "loaded " << file << " (" << format_name(format) << ", " << bytes.size() << " bytes"
+                         << (saved ? ", saved by XGBoost " + version_string(*saved) : std::string())
+                         << ") with XGBoost " << library_version() << ": " << model->booster.num_features()
+                         << " features, " << rounds << " rounds";
+  if (format_out) *format_out = format;
+  return model;
+}
+
+std::shared_ptr<const XGBoostModel> XGBoostHandler::load_served_model(const wire::LoadRequest& request) {
+  return open(request.fs, /*writable=*/false, "", read_options(request.runner_opts));
+}
+
+std::string XGBoostHandler::pack_file_name(const wire::PackRequest& request) {
+  // Pack takes no runner options: the defaults, with the child check.
+  const auto md = context().filesystem(request.fs, /*writable=*/true)->metadata(request.input_path);
+  if (md.file_type.is_dir) {
+    std::string dir = request.input_path;
+    if (dir.empty() || dir.back() != '/') dir += '/';
+    open(request.fs, true, dir, XGBoostOptions{});
+    return "";
+  }
+  XGBoostOptions options;
+  options.model_file = request.input_path;
+  ModelFormat format = ModelFormat::json;
+  open(request.fs, true, "", options, &format);
+  return file_name(format);
+}
+
+Tensors XGBoostHandler::infer(const XGBoostModel& model, Tensors inputs) {
+  return predict(model.booster, model.config, model.validate_features, inputs);
+}
+
+}  // namespace carton::runners::xgboost

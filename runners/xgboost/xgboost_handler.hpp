@@ -1,0 +1,60 @@
+// XGBoostHandler: carton-runner-xgboost (runner_name "xgboost"), serving XGBoost
+// models through XGBoost's C API, on the SDK's ModelHandler (which carries the model
+// slot, Seal, the infer flow and Pack's reply).
+//
+//   Load   runner_opts (options.hpp) are read strictly; the model file (model_file.hpp:
+//          model.json, model.ubj or model.bin, or the model_file option) is read through
+//          the core's filesystem in one read, its saved version checked, loaded once in
+//          a child process, then loaded here; iteration_end is checked against the
+//          model's rounds. A failed Load keeps the previous model.
+//   Pack   input_path is a model file or a folder holding one; it is checked as Load
+//          would (default options). A file is linked into temp_folder as model.json,
+//          model.ubj or model.bin by its format; a folder is packed as it is.
+//   Infer  tensor_mapping.hpp: `input` [N, F] (and `base_margin`) in, `output` out, the
+//          prediction of python's Booster.predict for the same model, rows and options.
+//
+// Concurrency: XGBoost's in-place prediction is safe on several threads at once, so
+// requests in flight (--handler-threads) predict in parallel, each with up to nthread
+// threads (fewer for few rows: Booster::threads_for).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "booster.hpp"
+#include "carton/runner/model_handler.hpp"
+#include "carton/runtime/log.hpp"
+#include "model_file.hpp"
+
+namespace carton::runners::xgboost {
+
+struct XGBoostOptions;
+
+// A loaded model with what its manifest fixed for every prediction.
+struct XGBoostModel {
+  XGBoostModel(const wire::Bytes& bytes, const XGBoostOptions& options);
+  Booster booster;
+  std::string config;  // Booster::predict_config
+  bool validate_features;
+};
+
+class XGBoostHandler : public runner::ModelHandler<XGBoostModel> {
+ public:
+  // `self` is the binary that runs the child load check: the runner's own.
+  explicit XGBoostHandler(std::string self = "/proc/self/exe");
+
+ protected:
+  std::shared_ptr<const XGBoostModel> load_served_model(const wire::LoadRequest& request) override;
+  std::string pack_file_name(const wire::PackRequest& request) override;
+  Tensors infer(const XGBoostModel& model, Tensors inputs) override;
+
+ private:
+  // Finds, reads, checks and loads the model in `dir` ("" or ending in '/') of `fs`.
+  std::shared_ptr<const XGBoostModel> open(wire::FsToken fs, bool writable, const std::string& dir,
+                                           const XGBoostOptions& options, ModelFormat* format = nullptr);
+
+  const std::string self_;
+  runtime::Logger log_;
+};
+
+}  // namespace carton::runners::xgboost
