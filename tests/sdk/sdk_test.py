@@ -5,6 +5,8 @@ extracted with dpkg -x, with a runner project built against it from outside this
   sdk_test.py standalone  WORK SOURCE  builds examples/standalone against WORK/prefix
   sdk_test.py new-runner  WORK         carton-new-runner acme/xgboost, then the same,
                                        and its model check and model file
+  sdk_test.py path-loader WORK SOURCE  builds examples/path_loader (a path-only loader
+                                       behind ModelPath) and runs its mock-core tests
   sdk_test.py deb-package BUILD WORK   cpack -G DEB into WORK/deb
   sdk_test.py deb         WORK SOURCE  extracts the .deb, checks its control fields,
                                        builds SOURCE and a new-runner project on it
@@ -148,6 +150,24 @@ def standalone(work: str, source: str) -> None:
     conformance(prefix, os.path.join(build, "carton-runner-echo"))
     check_installed_runner(build, build, "carton-runner-echo", "standalone-echo")
     check_runner_package(build, "standalone-echo", "carton-runner-echo")
+
+
+def path_loader(work: str, source: str) -> None:
+    """A framework that loads only from a path, served through ModelHandler and
+    ModelPath, tested with the installed mock test helpers; its framework_version comes
+    from the framework's header (FRAMEWORK_VERSION_FROM_HEADER, "1.4" -> 1.4.0)."""
+    prefix = prefix_of(work)
+    build = os.path.join(work, "path-loader")
+    build_project(source, build, prefix)
+    with open(os.path.join(build, "runners", "carton-runner-tinylinear", "runner.toml"), encoding="utf-8") as f:
+        toml = f.read()
+    if 'framework_version = "1.4.0"' not in toml:
+        raise Failure(f"runner.toml does not carry the header's version as 1.4.0:\n{toml}")
+    out = conformance(prefix, os.path.join(build, "carton-runner-tinylinear"),
+                      "--model-dir", os.path.join(source, "tests", "model"),
+                      "--model-check", os.path.join(source, "tests", "model_check.json"))
+    if "PASS model/infer_with_tensors@0.0.1" not in out:
+        raise Failure("the model suite did not run")
 
 
 def handler_methods(header: str) -> Set[str]:
@@ -320,7 +340,7 @@ def deb(work: str, source: str) -> None:
 
 
 def main(argv: List[str]) -> int:
-    commands = {"install": install, "standalone": standalone, "new-runner": new_runner,
+    commands = {"install": install, "standalone": standalone, "new-runner": new_runner, "path-loader": path_loader,
                 "deb-package": deb_package, "deb": deb}
     if len(argv) < 2 or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
