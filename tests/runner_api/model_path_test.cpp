@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +20,9 @@ using carton::runner::ModelPath;
 using carton::wire::Bytes;
 
 namespace {
+
+// F_SEAL_EXEC (Linux 6.3), which MFD_NOEXEC_SEAL sets; older libc headers lack it.
+constexpr int kSealExec = 0x0020;
 
 // What a C library's loader does with the path: fopen and read to the end.
 std::string read_like_a_c_loader(const std::string& path) {
@@ -57,6 +62,12 @@ BOOST_AUTO_TEST_CASE(large_and_empty_models_round_trip) {
   BOOST_TEST(read_like_a_c_loader(ModelPath(Bytes()).path()).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_long_name_is_only_a_longer_label) {
+  // A model file's name as deep in its folders as it likes: the kernel takes 249 bytes.
+  const ModelPath file(Bytes::copy_of("w"), std::string(400, 'm'));
+  BOOST_TEST(read_like_a_c_loader(file.path()) == "w");
+}
+
 BOOST_AUTO_TEST_CASE(the_loader_cannot_change_the_bytes) {
   const ModelPath file(Bytes::copy_of("weights"));
   const int seals = fcntl(file.fd(), F_GET_SEALS);
@@ -76,6 +87,20 @@ BOOST_AUTO_TEST_CASE(the_loader_cannot_change_the_bytes) {
   BOOST_TEST(read_like_a_c_loader(file.path()) == "weights");
   // Not inherited by a child the runner starts.
   BOOST_TEST((fcntl(file.fd(), F_GETFD) & FD_CLOEXEC) != 0);
+}
+
+BOOST_AUTO_TEST_CASE(it_can_never_be_made_executable_where_the_kernel_offers_that) {
+  utsname u{};
+  BOOST_REQUIRE(uname(&u) == 0);
+  int major = 0, minor = 0;
+  std::sscanf(u.release, "%d.%d", &major, &minor);
+  if (major < 6 || (major == 6 && minor < 3)) {
+    BOOST_TEST_MESSAGE("kernel " << u.release << " has no MFD_NOEXEC_SEAL; not checked");
+    return;
+  }
+  const ModelPath file(Bytes::copy_of("weights"));
+  BOOST_TEST((fcntl(file.fd(), F_GET_SEALS) & kSealExec) != 0);
+  BOOST_TEST(fchmod(file.fd(), 0755) == -1);
 }
 
 BOOST_AUTO_TEST_CASE(the_fd_lives_as_long_as_the_object) {

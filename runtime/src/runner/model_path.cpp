@@ -25,12 +25,17 @@ namespace {
   throw std::system_error(errno, std::generic_category(), "ModelPath " + name + ": " + step);
 }
 
+// memfd_create refuses a name longer than this (NAME_MAX less "memfd:") with EINVAL,
+// which would read as a kernel without MFD_NOEXEC_SEAL; the name is only a label.
+constexpr std::size_t kMaxMemfdName = 249;
+
 int create_memfd(const std::string& name) {
+  const std::string label = name.substr(0, kMaxMemfdName);
   // MFD_NOEXEC_SEAL (Linux 6.3) keeps the file from ever being made executable, which
   // a confined runner's policy may require; older kernels refuse the unknown flag
   // with EINVAL, and then the file is only sealed read-only.
-  int fd = memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
-  if (fd < 0 && errno == EINVAL) fd = memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  int fd = memfd_create(label.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+  if (fd < 0 && errno == EINVAL) fd = memfd_create(label.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) fail(name, "memfd_create");
   return fd;
 }
@@ -59,11 +64,11 @@ ModelPath::ModelPath(const void* data, std::size_t size, const std::string& name
     }
     // Opening the path starts a new description at 0; the fd itself must too.
     if (lseek(fd_, 0, SEEK_SET) != 0) fail(name, "lseek");
+    path_ = "/proc/self/fd/" + std::to_string(fd_);
   } catch (...) {
-    ::close(fd_);
+    ::close(fd_);  // the destructor does not run for a constructor that throws
     throw;
   }
-  path_ = "/proc/self/fd/" + std::to_string(fd_);
 }
 
 ModelPath::~ModelPath() {
