@@ -2,12 +2,22 @@
 # (CartonRunnerSDKConfig.cmake includes it), so the examples and a runner in its own
 # repository go through the same code.
 #
-# carton_add_runner(<target> RUNNER_NAME <name> FRAMEWORK_VERSION <x.y.z>
+# carton_add_runner(<target> RUNNER_NAME <name>
+#                   FRAMEWORK_VERSION <x.y.z>
+#                   | FRAMEWORK_VERSION_FROM_PKGCONFIG <module> [REGEX <regex>]
+#                   | FRAMEWORK_VERSION_FROM_HEADER <header> MAJOR <m> MINOR <m> [PATCH <m>]
+#                   | FRAMEWORK_VERSION_FROM_HEADER <header> MACRO <m> [REGEX <regex>]
 #                   SOURCES <file>...
 #                   [COMPAT_VERSION <n>] [RELEASE_DATE <RFC 3339>]
 #                   [INSTALL_DIR <dir>] [COMPONENT <component>] [NO_INSTALL]
 #                   [PACKAGE] [PACKAGE_NAME <deb name>] [PACKAGE_DEPENDS <dep>...]
 #                   [PACKAGE_SUMMARY <line>] [PACKAGE_DESCRIPTION <text>])
+#
+#   The framework version (runner.toml's framework_version, which carton matches a
+#   model's required_framework_version against) is given, or read at configure time
+#   from the framework's pkg-config module or header: CartonFrameworkVersion.cmake
+#   (carton_framework_version) says how, and normalizes "2.30" to 2.30.0. The result is
+#   the target's CARTON_FRAMEWORK_VERSION property.
 #
 #   Builds the runner executable <target> from SOURCES, linked with
 #   CartonRunnerSDK::runner (add more with target_link_libraries), and writes
@@ -61,6 +71,7 @@
 #   date: the first call for a target records it once per link.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
+include(${CMAKE_CURRENT_LIST_DIR}/CartonFrameworkVersion.cmake)
 
 set(CARTON_RUNNER_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/carton/runners" CACHE STRING
     "Where install() puts runners, one directory each (relative to the install prefix)")
@@ -125,18 +136,38 @@ endfunction()
 function(carton_add_runner target)
   cmake_parse_arguments(ARG "NO_INSTALL;PACKAGE"
     "RUNNER_NAME;FRAMEWORK_VERSION;COMPAT_VERSION;RELEASE_DATE;INSTALL_DIR;COMPONENT;PACKAGE_NAME;PACKAGE_SUMMARY;PACKAGE_DESCRIPTION"
-    "SOURCES;PACKAGE_DEPENDS" ${ARGN})
+    "SOURCES;PACKAGE_DEPENDS;FRAMEWORK_VERSION_FROM_PKGCONFIG;FRAMEWORK_VERSION_FROM_HEADER" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "carton_add_runner(${target}) needs SOURCES")
   endif()
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "carton_add_runner(${target}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
   endif()
+  set(_given 0)
+  foreach(_form FRAMEWORK_VERSION FRAMEWORK_VERSION_FROM_PKGCONFIG FRAMEWORK_VERSION_FROM_HEADER)
+    if(DEFINED ARG_${_form})
+      math(EXPR _given "${_given} + 1")
+    endif()
+  endforeach()
+  if(NOT _given EQUAL 1)
+    message(FATAL_ERROR "carton_add_runner(${target}) needs one of FRAMEWORK_VERSION <x.y.z>, "
+                        "FRAMEWORK_VERSION_FROM_PKGCONFIG <module> or FRAMEWORK_VERSION_FROM_HEADER <header> ...")
+  endif()
+  if(DEFINED ARG_FRAMEWORK_VERSION_FROM_PKGCONFIG)
+    carton_framework_version(ARG_FRAMEWORK_VERSION FROM_PKGCONFIG ${ARG_FRAMEWORK_VERSION_FROM_PKGCONFIG})
+    message(STATUS "${target}: framework_version ${ARG_FRAMEWORK_VERSION} (pkg-config "
+                   "${ARG_FRAMEWORK_VERSION_FROM_PKGCONFIG})")
+  elseif(DEFINED ARG_FRAMEWORK_VERSION_FROM_HEADER)
+    carton_framework_version(ARG_FRAMEWORK_VERSION FROM_HEADER ${ARG_FRAMEWORK_VERSION_FROM_HEADER})
+    list(GET ARG_FRAMEWORK_VERSION_FROM_HEADER 0 _header)
+    message(STATUS "${target}: framework_version ${ARG_FRAMEWORK_VERSION} (from ${_header})")
+  endif()
   if(ARG_NO_INSTALL AND ARG_PACKAGE)
     message(FATAL_ERROR "carton_add_runner(${target}): PACKAGE needs the install rules that NO_INSTALL leaves out")
   endif()
   add_executable(${target} ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE CartonRunnerSDK::runner)
+  set_target_properties(${target} PROPERTIES CARTON_FRAMEWORK_VERSION "${ARG_FRAMEWORK_VERSION}")
 
   # Both files get the date of the same link (carton_runner_toml), so the build tree
   # and the install agree.

@@ -8,7 +8,9 @@
 #   P/share/carton-runner-sdk/                the generator, its templates and the schema;
 #                                             carton-new-runner's project templates
 #   P/lib/cmake/CartonRunnerSDK/              package config, version, exported targets,
-#                                             CartonRunner.cmake (carton_add_runner) and
+#                                             CartonRunner.cmake (carton_add_runner),
+#                                             CartonFrameworkVersion.cmake (the framework
+#                                             version from pkg-config or a header) and
 #                                             CartonRunnerToml.cmake, its build step
 #
 # Every path in the package is relative to P, so the prefix can be moved.
@@ -55,5 +57,6 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerSDKConf
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerSDKConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerSDKConfigVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/CartonRunner.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/CartonFrameworkVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/CartonRunnerToml.cmake
         DESTINATION ${CARTON_SDK_CMAKEDIR} COMPONENT ${CARTON_SDK_COMPONENT})

@@ -15,7 +15,7 @@
 #include "carton/runner/serve.hpp"
 #include "carton/runtime/handler_scope.hpp"
 #include "carton/wire/messages.hpp"
-#include "model_runner_test.hpp"
+#include "carton/mock/runner_test_support.hpp"
 
 using namespace carton;
 using wire::Tensor;
@@ -145,7 +145,7 @@ class InProcessCore : public mock::CoreTransport {
   mock::TypedCore typed_{*this};
 };
 
-using test_support::error_of;
+using mock::testing::error_of;
 
 wire::LoadRequest load_with(std::optional<std::int64_t> factor) {
   wire::LoadRequest load;

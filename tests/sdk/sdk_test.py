@@ -3,8 +3,10 @@ extracted with dpkg -x, with a runner project built against it from outside this
 
   sdk_test.py install     BUILD WORK   installs the `sdk` component, moves the prefix
   sdk_test.py standalone  WORK SOURCE  builds examples/standalone against WORK/prefix
-  sdk_test.py new-runner  WORK         carton-new-runner acme/xgboost, then the same,
-                                       and its model check and model file
+  sdk_test.py new-runner  WORK         carton-new-runner acme/xgboost (both kinds), then
+                                       the same, and its model check and model file
+  sdk_test.py path-loader WORK SOURCE  builds examples/path_loader (a path-only loader
+                                       behind ModelPath) and runs its mock-core tests
   sdk_test.py deb-package BUILD WORK   cpack -G DEB into WORK/deb
   sdk_test.py deb         WORK SOURCE  extracts the .deb, checks its control fields,
                                        builds SOURCE and a new-runner project on it
@@ -150,13 +152,32 @@ def standalone(work: str, source: str) -> None:
     check_runner_package(build, "standalone-echo", "carton-runner-echo")
 
 
+def path_loader(work: str, source: str) -> None:
+    """A framework that loads only from a path, served through ModelHandler and
+    ModelPath, tested with the installed mock test helpers; its framework_version comes
+    from the framework's header (FRAMEWORK_VERSION_FROM_HEADER, "1.4" -> 1.4.0)."""
+    prefix = prefix_of(work)
+    build = os.path.join(work, "path-loader")
+    build_project(source, build, prefix)
+    with open(os.path.join(build, "runners", "carton-runner-tinylinear", "runner.toml"), encoding="utf-8") as f:
+        toml = f.read()
+    if 'framework_version = "1.4.0"' not in toml:
+        raise Failure(f"runner.toml does not carry the header's version as 1.4.0:\n{toml}")
+    out = conformance(prefix, os.path.join(build, "carton-runner-tinylinear"),
+                      "--model-dir", os.path.join(source, "tests", "model"),
+                      "--model-check", os.path.join(source, "tests", "model_check.json"))
+    if "PASS model/infer_with_tensors@0.0.1" not in out:
+        raise Failure("the model suite did not run")
+
+
 def handler_methods(header: str) -> Set[str]:
     with open(header, encoding="utf-8") as f:
         return set(re.findall(r"virtual void (on_\w+)\(", f.read()))
 
 
 def new_runner(work: str) -> None:
-    new_runner_project(prefix_of(work), os.path.join(work, "new-runner"))
+    new_runner_project(prefix_of(work), os.path.join(work, "new-runner"), "model")
+    new_runner_project(prefix_of(work), os.path.join(work, "new-runner-handler"), "handler")
 
 
 def refused(cmd: List[str], message: str) -> None:
@@ -183,23 +204,37 @@ using XgboostHandler = int;
 """
 
 
-def new_runner_project(prefix: str, project: str) -> None:
-    """carton-new-runner acme/xgboost, then the project's commands, unchanged: it builds
-    (optimised, by its own default), its test passes and reads the model file through
-    the mock core's served directory, and the conformance suite passes with its model
-    check, which fails when the model directory lacks the model."""
+def new_runner_project(prefix: str, project: str, kind: str = "model") -> None:
+    """carton-new-runner acme/xgboost (--kind `kind`; model is the default), then the
+    project's commands, unchanged: it builds (optimised, by its own default), its test
+    passes and reads the model file through the mock core's served directory, and the
+    conformance suite passes with its model check, which fails when the model
+    directory lacks the model."""
     shutil.rmtree(project, ignore_errors=True)
     tool = os.path.join(prefix, "bin", "carton-new-runner")
     refused([tool, "xgboost", "--framework-version", "1.7.4", project], "has no namespace")
     refused([tool, "acme/xgboost", project], "--framework-version")
     refused([tool, "acme/xgboost", "--framework-version", "1.7", project], "full semver version")
-    run(tool, "acme/xgboost", "--framework-version", "1.7.4", project)
-    expected = handler_methods(os.path.join(prefix, "include", "carton", "runner", "runner_handler.hpp"))
+    refused([tool, "acme/xgboost", "--framework-version", "1.7.4", "--kind", "other", project], "--kind")
+    run(tool, "acme/xgboost", "--framework-version", "1.7.4", *(["--kind", kind] if kind != "model" else []),
+        project)
     with open(os.path.join(project, "src", "xgboost_handler.hpp"), encoding="utf-8") as f:
         header = f.read()
-    written = set(re.findall(r"void (on_\w+)\(.*\) override;", header))
-    if written != expected:
-        raise Failure(f"the skeleton overrides {sorted(written)}, RunnerHandler has {sorted(expected)}")
+    if kind == "model":
+        # The three methods that are the framework's, and none of the protocol's.
+        for line in ("class XgboostHandler : public carton::runner::ModelHandler<XgboostModel> {",
+                     "load_served_model(const carton::wire::LoadRequest& request) override;",
+                     "std::string pack_file_name(const carton::wire::PackRequest& request) override;",
+                     "Tensors infer(const XgboostModel& model, Tensors inputs) override;"):
+            if line not in header:
+                raise Failure(f"the ModelHandler skeleton lacks `{line}`:\n{header}")
+        if re.search(r"void on_\w+\(", header):
+            raise Failure("the ModelHandler skeleton overrides protocol methods")
+    else:
+        expected = handler_methods(os.path.join(prefix, "include", "carton", "runner", "runner_handler.hpp"))
+        written = set(re.findall(r"void (on_\w+)\(.*\) override;", header))
+        if written != expected:
+            raise Failure(f"the skeleton overrides {sorted(written)}, RunnerHandler has {sorted(expected)}")
     if "namespace xgboost_runner {" not in header:
         raise Failure("the handler is not in namespace xgboost_runner")
     with open(os.path.join(project, "README.md"), encoding="utf-8") as f:
@@ -240,7 +275,7 @@ def new_runner_project(prefix: str, project: str) -> None:
     p = subprocess.run([os.path.join(prefix, "bin", "carton-conformance"), "--runner", runner, "--suite", "model",
                         "--model-dir", empty, "--model-check", model_args[-1]],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 1 or "cannot read model.bin from the model directory" not in p.stdout:
+    if p.returncode != 1 or "cannot read model.bin" not in p.stdout:
         raise Failure(f"with an empty model directory the model suite did not fail on model.bin:\n{p.stdout}")
     # A model asking for xgboost 1.7.4 finds it (opt-in: carton's own discovery).
     check_installed_runner(build, build, "carton-runner-xgboost", "acme/xgboost", "--framework-version", "=1.7.4")
@@ -320,7 +355,7 @@ def deb(work: str, source: str) -> None:
 
 
 def main(argv: List[str]) -> int:
-    commands = {"install": install, "standalone": standalone, "new-runner": new_runner,
+    commands = {"install": install, "standalone": standalone, "new-runner": new_runner, "path-loader": path_loader,
                 "deb-package": deb_package, "deb": deb}
     if len(argv) < 2 or argv[0] not in commands:
         print(__doc__, file=sys.stderr)

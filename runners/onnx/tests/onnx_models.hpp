@@ -8,11 +8,11 @@
 #include <string>
 
 #include "carton/mock/mock_core.hpp"
-#include "model_runner_test.hpp"
+#include "carton/mock/runner_test_support.hpp"
 
 namespace carton::onnx_test {
 
-using test_support::RunnerOpts;
+using mock::testing::RunnerOpts;
 using Tensors = wire::Map<std::string, wire::Tensor>;
 
 class Models {
@@ -35,9 +35,9 @@ wire::LoadRequest load_request(wire::FsToken fs, std::optional<RunnerOpts> opts 
 // Serves the model directory `name` and sends Load (runner_name "onnx").
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts = std::nullopt);
 
-using test_support::error_of;
-using test_support::logged;
-using test_support::opts;
+using mock::testing::error_of;
+using mock::testing::logged;
+using mock::testing::opts;
 
 // The outputs of one complete InferWithTensors reply.
 Tensors infer(mock::MockCore& core, Tensors inputs);

@@ -1,5 +1,5 @@
 # The TorchScript runner's tests (included by tests/CMakeLists.txt, whose carton_add_test
-# and tests/support they use): Boost.Test suites through the mock core, the conformance
+# they use; their helpers come from carton/mock/runner_test_support.hpp): Boost.Test suites through the mock core, the conformance
 # suites with a model and without, and its own .deb.
 if(NOT TARGET carton-runner-torchscript)
   return()

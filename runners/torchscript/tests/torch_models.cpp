@@ -91,7 +91,7 @@ mock::MockCoreOptions runner_options() {
 }
 
 wire::LoadRequest load_request(wire::FsToken fs, std::optional<RunnerOpts> opts) {
-  return test_support::load_request(fs, "torchscript", std::move(opts));
+  return mock::testing::load_request(fs, "torchscript", std::move(opts));
 }
 
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts) {

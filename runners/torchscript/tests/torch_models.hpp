@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "carton/mock/mock_core.hpp"
-#include "model_runner_test.hpp"
+#include "carton/mock/runner_test_support.hpp"
 
 namespace carton::torch_test {
 
@@ -49,9 +49,9 @@ mock::MockCoreOptions runner_options();
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts = std::nullopt);
 wire::LoadRequest load_request(wire::FsToken fs, std::optional<RunnerOpts> opts = std::nullopt);
 
-using test_support::error_of;
-using test_support::logged;
-using test_support::opts;
+using mock::testing::error_of;
+using mock::testing::logged;
+using mock::testing::opts;
 
 // The outputs of InferWithTensors, which must be one complete Infer reply.
 wire::Map<std::string, wire::Tensor> infer(mock::MockCore& core, wire::Map<std::string, wire::Tensor> inputs);

@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(damaged_models_never_take_the_runner_down) {
       stdfs::remove_all(root);
       stdfs::create_directories(root);
       std::ofstream(root / stdfs::path(model).filename(), std::ios::binary) << bad;
-      const auto load = test_support::load_request(core.serve_directory(root.string(), false), "xgboost");
+      const auto load = mock::testing::load_request(core.serve_directory(root.string(), false), "xgboost");
       if (error_of([&] { core.core().load(load); }) == "(no error)") {
         ++loaded;
         error_of([&] { infer(core, rows); });

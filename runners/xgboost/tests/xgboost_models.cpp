@@ -105,7 +105,7 @@ mock::MockCoreOptions runner_options() {
 }
 
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts) {
-  core.core().load(test_support::load_request(core.serve_directory(Models::get().dir(name).string(), false), "xgboost",
+  core.core().load(mock::testing::load_request(core.serve_directory(Models::get().dir(name).string(), false), "xgboost",
                                               std::move(opts)));
 }
 

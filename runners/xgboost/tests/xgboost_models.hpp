@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "carton/mock/mock_core.hpp"
-#include "model_runner_test.hpp"
+#include "carton/mock/runner_test_support.hpp"
 
 namespace carton::xgboost_test {
 
-using test_support::RunnerOpts;
+using mock::testing::RunnerOpts;
 using Tensors = wire::Map<std::string, wire::Tensor>;
 
 // One line of expected/cases.txt: a model directory, the Load's options, the inputs and
@@ -46,9 +46,9 @@ mock::MockCoreOptions runner_options();
 // Serves the model directory `name` and sends Load (runner_name "xgboost").
 void load(mock::MockCore& core, const std::string& name, std::optional<RunnerOpts> opts = std::nullopt);
 
-using test_support::error_of;
-using test_support::logged;
-using test_support::opts;
+using mock::testing::error_of;
+using mock::testing::logged;
+using mock::testing::opts;
 
 // The outputs of one complete InferWithTensors reply.
 Tensors infer(mock::MockCore& core, Tensors inputs);

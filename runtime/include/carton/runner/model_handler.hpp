@@ -9,6 +9,8 @@
 //
 //   Load      load_served_model(); on success the new model replaces the old one, a failed
 //             Load keeps the old one. The reply is "Load: " + the exception's message.
+//             read_model_file() reads a file of the served model directory; ModelPath
+//             gives its bytes a path for a loader that only takes one.
 //   Pack      pack_file_name() checks input_path (throw to refuse it) and names the
 //             file the packed model holds it under; <temp_folder>/<name> becomes a link
 //             to input_path and the reply is temp_folder, as carton's TorchScript
@@ -43,8 +45,12 @@ void link_packed_file(RunnerContext& context, const wire::PackRequest& request, 
 std::string no_model_message(const std::string& load_hint);
 }  // namespace detail
 
-// Reads `path` whole from the filesystem of `fs` (one read); throws "cannot read
-// <path>: <why>".
+// Reads the file `path` (relative to the served root) whole from the filesystem the
+// core serves as `fs`: a Load's request.fs, read-only (writable false), or a Pack's,
+// writable. One read; throws std::runtime_error "cannot read <path>: <why>", which a
+// load_served_model() may let through: the Error becomes "Load: cannot read ...".
+// For a framework that loads only from a path, hand the bytes to ModelPath
+// (carton/runner/model_path.hpp).
 wire::Bytes read_model_file(RunnerContext& context, wire::FsToken fs, bool writable, const std::string& path);
 
 template <class Model>
@@ -105,7 +111,9 @@ class ModelHandler : public RunnerHandler {
   virtual std::shared_ptr<const Model> load_served_model(const wire::LoadRequest& request) = 0;
   // Checks that Pack's input_path is a model this runner loads (throws if not) and
   // returns the file name the packed model holds it under, or "" to pack input_path
-  // (a folder) as it is.
+  // (a folder) as it is. The Error already names input_path, so throw with the reason
+  // alone: throw std::runtime_error("it holds no model.pt") answers "Pack: <input_path>
+  // is not a model this runner loads: it holds no model.pt".
   virtual std::string pack_file_name(const wire::PackRequest& request) = 0;
   // One infer; throws with the reason to refuse it. Called on several threads at once.
   virtual Tensors infer(const Model& model, Tensors inputs) = 0;
