@@ -346,7 +346,8 @@ BOOST_AUTO_TEST_CASE(pack_refuses_a_folder_load_would_find_no_model_in) {
   InProcessCore core(handler);
   const auto fs = core.serve_directory(t.root.string(), true);
   const std::string hint =
-      "; name the model file so, or pack the file itself (Pack links a file under the name Load looks for)";
+      "; name the model file one of scale.txt, factor.txt, or pack the file itself (Pack links a file under the "
+      "name Load looks for)";
   BOOST_TEST(pack_error(core, fs, "/models/empty") ==
              "Pack: no model file: /models/empty holds none of scale.txt, factor.txt" + hint);
   // The mistake of packing a folder as if it were the file: a folder carton would

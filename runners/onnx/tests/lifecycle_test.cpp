@@ -40,8 +40,8 @@ BOOST_AUTO_TEST_CASE(pack_checks_the_model_then_links_model_onnx) {
   const auto fs = core.serve_directory(root.string(), true);
   BOOST_TEST(core.core().pack({fs, "/models/mlp", "/tmp/pack"}).output_path == "/models/mlp");
   const auto empty = error_of([&] { core.core().pack({fs, "/models/empty", "/tmp/pack"}); });
-  BOOST_TEST(empty.find("Pack: no model file: /models/empty holds no model.onnx; name the model file so, or pack "
-                        "the file itself") == 0, empty);
+  BOOST_TEST(empty.find("Pack: no model file: /models/empty holds no model.onnx; name the model file model.onnx, "
+                        "or pack the file itself") == 0, empty);
   BOOST_TEST(stdfs::is_empty(root / "tmp" / "pack"));
   BOOST_TEST(core.violations().empty());
   stdfs::remove_all(root);

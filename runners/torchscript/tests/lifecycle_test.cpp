@@ -50,7 +50,8 @@ BOOST_AUTO_TEST_CASE(pack_answers_a_folder_holding_model_pt_as_it_is) {
   const auto fs = core.serve_directory(root.string(), true);
   BOOST_TEST(core.core().pack({fs, "/models/doubler", "/tmp/pack"}).output_path == "/models/doubler");
   const auto empty = error_of([&] { core.core().pack({fs, "/models/empty", "/tmp/pack"}); });
-  BOOST_TEST(empty.find("Pack: no model file: /models/empty holds no model.pt; name the model file so") == 0, empty);
+  BOOST_TEST(empty.find("Pack: no model file: /models/empty holds no model.pt; name the model file model.pt, or "
+                        "pack the file itself") == 0, empty);
   const auto nested = error_of([&] { core.core().pack({fs, "/models/nested", "/tmp/pack"}); });
   BOOST_TEST(nested.find("Pack: no model file: /models/nested holds no model.pt (model.pt is a directory)") == 0,
              nested);

@@ -55,7 +55,8 @@ BOOST_AUTO_TEST_CASE(pack_takes_a_folder_as_it_is_and_refuses_one_without_a_mode
   BOOST_TEST(core.core().pack({fs, "/models/regression_ubj", "/tmp/pack"}).output_path == "/models/regression_ubj");
   const auto empty = error_of([&] { core.core().pack({fs, "/models/empty", "/tmp/pack"}); });
   BOOST_TEST(empty.find("Pack: no model file: /models/empty holds none of model.json, model.ubj, model.bin; name "
-                        "the model file so, or pack the file itself") == 0, empty);
+                        "the model file one of model.json, model.ubj, model.bin, or pack the file itself") == 0,
+             empty);
   // The runner's refusal names the file itself: it is not named twice.
   for (const char* input : {"/models/not_a_model/model.bin", "/models/not_a_model"}) {
     const auto bad = error_of([&] { core.core().pack({fs, input, "/tmp/pack"}); });

@@ -53,9 +53,11 @@ std::string pack_model(RunnerContext& context, const wire::PackRequest& request,
   if (input.file_type.is_dir) {
     // carton saves the folder as it is, so Load will be served exactly this folder:
     // it must hold a model under a name Load looks for.
-    const std::string file = find_model_file(
-        context, request.fs, true, request.input_path, model_files,
-        "name the model file so, or pack the file itself (Pack links a file under the name Load looks for)");
+    const std::string file =
+        find_model_file(context, request.fs, true, request.input_path, model_files,
+                        "name the model file " + std::string(model_files.size() == 1 ? "" : "one of ") +
+                            list_model_files(model_files) +
+                            ", or pack the file itself (Pack links a file under the name Load looks for)");
     checked(check, file);
     return request.input_path;
   }
