@@ -8,11 +8,13 @@
 namespace carton::runners::onnx {
 
 namespace {
-constexpr char kPackedFile[] = "model.onnx";  // the name a packed model holds its graph under
+// What Load looks for without the model_file option, and a packed model holds its
+// graph under.
+constexpr char kModelFile[] = "model.onnx";
 }  // namespace
 
 OnnxHandler::OnnxHandler(std::string self)
-    : ModelHandler("a model directory holding model.onnx"), self_(std::move(self)),
+    : ModelHandler("a model directory holding model.onnx", {kModelFile}), self_(std::move(self)),
       log_(runtime::make_logger("onnx")) {}
 
 std::shared_ptr<const OnnxModel> OnnxHandler::open(wire::FsToken fs, bool writable, const std::string& file,
@@ -31,13 +33,16 @@ std::shared_ptr<const OnnxModel> OnnxHandler::open(wire::FsToken fs, bool writab
 std::shared_ptr<const OnnxModel> OnnxHandler::load_served_model(const wire::LoadRequest& request) {
   const OnnxOptions options = read_options(request.runner_opts);
   apply_threads(options, log_);
-  return open(request.fs, /*writable=*/false, options.model_file, options);
+  const std::string file = options.model_file ? *options.model_file
+                                               : find_model_file(request.fs, /*writable=*/false,
+                                                                 "the runner option model_file names another");
+  return open(request.fs, /*writable=*/false, file, options);
 }
 
-std::string OnnxHandler::pack_file_name(const wire::PackRequest& request) {
+std::string OnnxHandler::pack_file_name(const wire::PackRequest& request, const std::string& file) {
   // Pack takes no runner options: the defaults, with the import check.
-  open(request.fs, /*writable=*/true, request.input_path, OnnxOptions{});
-  return kPackedFile;
+  open(request.fs, /*writable=*/true, file, OnnxOptions{});
+  return kModelFile;
 }
 
 OnnxHandler::Tensors OnnxHandler::infer(const OnnxModel& model, Tensors inputs) {

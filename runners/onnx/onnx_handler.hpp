@@ -8,8 +8,10 @@
 //             child process (import_check.hpp), then builds its networks and records
 //             the graph's input and output names, dtypes and shapes. A failed Load
 //             keeps the previous model.
-//   Pack      checks that input_path is a model the runner loads (the same steps as
-//             Load, default options), then links <temp_folder>/model.onnx to it.
+//   Pack      input_path is a model file, or a folder holding model.onnx (packed as
+//             it is); the model file is checked as Load would (the same steps, default
+//             options), then a file is linked as <temp_folder>/model.onnx
+//             (ModelHandler).
 //   Infer     inputs by the model's input names, outputs by its output names
 //             (tensor_mapping.hpp: dtypes, shapes, copies).
 //
@@ -39,7 +41,7 @@ class OnnxHandler : public runner::ModelHandler<OnnxModel> {
 
  protected:
   std::shared_ptr<const OnnxModel> load_served_model(const wire::LoadRequest& request) override;
-  std::string pack_file_name(const wire::PackRequest& request) override;
+  std::string pack_file_name(const wire::PackRequest& request, const std::string& file) override;
   Tensors infer(const OnnxModel& model, Tensors inputs) override;
 
  private:

@@ -9,8 +9,8 @@ namespace carton::runners::onnx {
 OnnxOptions read_options(const std::optional<wire::Map<std::string, wire::RunnerOpt>>& runner_opts) {
   runner::RunnerOptions opts(runner_opts);
   OnnxOptions out;
-  out.model_file = opts.string("model_file", out.model_file);
-  if (out.model_file.empty()) throw std::invalid_argument("runner option 'model_file' is empty; it names a file");
+  out.model_file = opts.string("model_file");
+  if (out.model_file && out.model_file->empty()) throw std::invalid_argument("runner option 'model_file' is empty; it names a file");
   if (auto n = opts.integer_in("num_threads", 1, kMaxThreads, "threads")) out.num_threads = static_cast<int>(*n);
   out.networks = static_cast<int>(
       opts.integer_in("networks", out.networks, 1, kMaxNetworks, "each network holds its own weights"));

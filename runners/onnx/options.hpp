@@ -1,7 +1,9 @@
 // The runner options a model's manifest may give (Load's runner_opts), read strictly:
 // an unknown option or one of the wrong type fails the Load, naming it.
 //
-//   model_file        string   "model.onnx"  the ONNX file in the model directory
+//   model_file        string   model.onnx    the ONNX file in the model directory
+//                                            (unset: model.onnx, found as Pack finds
+//                                            it, runner::find_model_file)
 //   num_threads       integer  OpenCV's     OpenCV's worker threads (cv::setNumThreads;
 //                              default       process-wide: the last Load's value holds)
 //   networks          integer  1            networks built from the model; requests in
@@ -31,7 +33,7 @@ constexpr std::int64_t kMaxThreads = 1024;
 constexpr std::int64_t kMaxNetworks = 64;
 
 struct OnnxOptions {
-  std::string model_file = "model.onnx";
+  std::optional<std::string> model_file;  // nullopt: model.onnx
   std::optional<int> num_threads;
   int networks = 1;
   bool fusion = true;

@@ -7,9 +7,10 @@
 //             directory with one whole-file read and loads it from memory onto CUDA
 //             when libtorch sees a device, else the CPU. A failed Load keeps the
 //             previous model.
-//   Pack      links <temp_folder>/model.pt to input_path and answers temp_folder.
-//             input_path is not loaded first, unlike the ONNX and XGBoost runners:
-//             this runner never did, and a Pack that succeeded before still must.
+//   Pack      a model file is linked as <temp_folder>/model.pt and temp_folder
+//             answered; a folder holding model.pt is answered as it is (ModelHandler).
+//             The file is not loaded first, unlike the ONNX and XGBoost runners: this
+//             runner never did, and a Pack that succeeded before still must.
 //   Infer     forward() with one Dict[str, ...] argument.
 //
 // Where carton's runner panics (and its core then hangs), this answers an Error that
@@ -41,7 +42,7 @@ class TorchScriptHandler : public runner::ModelHandler<LoadedModel> {
 
  protected:
   std::shared_ptr<const LoadedModel> load_served_model(const wire::LoadRequest& request) override;
-  std::string pack_file_name(const wire::PackRequest& request) override;
+  std::string pack_file_name(const wire::PackRequest& request, const std::string& file) override;
   Tensors infer(const LoadedModel& model, Tensors inputs) override;
 
  private:

@@ -1,22 +1,13 @@
 #include "xgboost_handler.hpp"
 
+#include <iterator>
 #include <stdexcept>
+#include <vector>
 
-#include "carton/fs/file_system.hpp"
 #include "options.hpp"
 #include "tensor_mapping.hpp"
 
 namespace carton::runners::xgboost {
-
-namespace {
-
-std::string file_list() {
-  std::string out;
-  for (const char* f : kModelFiles) out += std::string(out.empty() ? "" : ", ") + f;
-  return out;
-}
-
-}  // namespace
 
 XGBoostModel::XGBoostModel(const wire::Bytes& bytes, const XGBoostOptions& options)
     : booster(bytes, options.nthread),
@@ -26,27 +17,16 @@ XGBoostModel::XGBoostModel(const wire::Bytes& bytes, const XGBoostOptions& optio
   booster.warm_up(config);
 }
 
-XGBoostHandler::XGBoostHandler(std::string self) : ModelHandler("a model directory holding " + file_list()),
+namespace {
+const std::vector<std::string> kCandidates(std::begin(kModelFiles), std::end(kModelFiles));
+}  // namespace
+
+XGBoostHandler::XGBoostHandler(std::string self)
+    : ModelHandler("a model directory holding " + runner::list_model_files(kCandidates), kCandidates),
       self_(std::move(self)), log_(runtime::make_logger("xgboost")) {}
 
-std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool writable, const std::string& dir,
+std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool writable, const std::string& file,
                                                          const XGBoostOptions& options, ModelFormat* format_out) {
-  std::string file;
-  if (options.model_file) {
-    file = dir + *options.model_file;
-  } else {
-    auto filesystem = context().filesystem(fs, writable);
-    for (const char* name : kModelFiles) {
-      if (filesystem->exists(dir + name)) {
-        file = dir + name;
-        break;
-      }
-    }
-    if (file.empty()) {
-      throw std::invalid_argument("no model file: " + (dir.empty() ? std::string("the model directory") : dir) +
-                                  " holds none of " + file_list() + " (the runner option model_file names another)");
-    }
-  }
   const wire::Bytes bytes = runner::read_model_file(context(), fs, writable, file);
   const ModelFormat format = model_format(bytes);
   const auto saved = check_saved_version(bytes, format, file);
@@ -77,22 +57,17 @@ std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool 
 }
 
 std::shared_ptr<const XGBoostModel> XGBoostHandler::load_served_model(const wire::LoadRequest& request) {
-  return open(request.fs, /*writable=*/false, "", read_options(request.runner_opts));
+  const XGBoostOptions options = read_options(request.runner_opts);
+  const std::string file = options.model_file ? *options.model_file
+                                               : find_model_file(request.fs, /*writable=*/false,
+                                                                 "the runner option model_file names another");
+  return open(request.fs, /*writable=*/false, file, options);
 }
 
-std::string XGBoostHandler::pack_file_name(const wire::PackRequest& request) {
+std::string XGBoostHandler::pack_file_name(const wire::PackRequest& request, const std::string& file) {
   // Pack takes no runner options: the defaults, with the child check.
-  const auto md = context().filesystem(request.fs, /*writable=*/true)->metadata(request.input_path);
-  if (md.file_type.is_dir) {
-    std::string dir = request.input_path;
-    if (dir.empty() || dir.back() != '/') dir += '/';
-    open(request.fs, true, dir, XGBoostOptions{});
-    return "";
-  }
-  XGBoostOptions options;
-  options.model_file = request.input_path;
   ModelFormat format = ModelFormat::json;
-  open(request.fs, true, "", options, &format);
+  open(request.fs, /*writable=*/true, file, XGBoostOptions{}, &format);
   return file_name(format);
 }
 

@@ -7,9 +7,10 @@
 //          the core's filesystem in one read, its saved version checked, loaded once in
 //          a child process, then loaded here; iteration_end is checked against the
 //          model's rounds. A failed Load keeps the previous model.
-//   Pack   input_path is a model file or a folder holding one; it is checked as Load
-//          would (default options). A file is linked into temp_folder as model.json,
-//          model.ubj or model.bin by its format; a folder is packed as it is.
+//   Pack   input_path is a model file or a folder holding one (found as Load finds
+//          it); it is checked as Load would (default options). A file is linked into
+//          temp_folder as model.json, model.ubj or model.bin by its format; a folder
+//          is packed as it is (ModelHandler).
 //   Infer  tensor_mapping.hpp: `input` [N, F] (and `base_margin`) in, `output` out, the
 //          prediction of python's Booster.predict for the same model, rows and options.
 //
@@ -45,12 +46,12 @@ class XGBoostHandler : public runner::ModelHandler<XGBoostModel> {
 
  protected:
   std::shared_ptr<const XGBoostModel> load_served_model(const wire::LoadRequest& request) override;
-  std::string pack_file_name(const wire::PackRequest& request) override;
+  std::string pack_file_name(const wire::PackRequest& request, const std::string& file) override;
   Tensors infer(const XGBoostModel& model, Tensors inputs) override;
 
  private:
-  // Finds, reads, checks and loads the model in `dir` ("" or ending in '/') of `fs`.
-  std::shared_ptr<const XGBoostModel> open(wire::FsToken fs, bool writable, const std::string& dir,
+  // Reads, checks and loads the model `file` of `fs`.
+  std::shared_ptr<const XGBoostModel> open(wire::FsToken fs, bool writable, const std::string& file,
                                            const XGBoostOptions& options, ModelFormat* format = nullptr);
 
   const std::string self_;

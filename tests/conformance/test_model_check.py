@@ -203,7 +203,7 @@ class TorchScriptModelCheckTest(unittest.TestCase):
         self.assertEqual(lines(out)[-1], "0 passed, 3 failed")
         self.assertRegex(line_for(out, "FAIL", "model/infer_with_tensors"),
                          r"expected a LoadResponse for the model check .*doubler_check.json \(model directory .*\), "
-                         r"got ErrorResponse: Load: cannot read model.pt")
+                         r"got ErrorResponse: Load: no model file: the model directory holds no model.pt")
 
     def test_runner_opts_reach_the_load(self):
         with open(DOUBLER_CHECK) as f:

@@ -1,15 +1,23 @@
-// ModelHandler<Model> served in this process (serve() on a socketpair), with a model
-// that only scales its inputs: what the template does for every framework runner,
-// seen from the core's side of the wire.
+// ModelHandler<Model> served in this process (serve() on a socketpair, the filesystem
+// channel served by the mock's DirectoryServer), with a model that only scales its
+// inputs: what the template does for every framework runner, seen from the core's side
+// of the wire.
 #include <boost/test/unit_test.hpp>
 
 #include <unistd.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <stdexcept>
 #include <thread>
 
+#include "carton/fs/directory_server.hpp"
+#include "carton/fs/file_system.hpp"
+#include "carton/fs/multiplexer.hpp"
 #include "carton/mock/typed_core.hpp"
 #include "carton/runner/model_handler.hpp"
 #include "carton/runner/serve.hpp"
@@ -20,6 +28,7 @@
 using namespace carton;
 using wire::Tensor;
 using Tensors = wire::Map<std::string, Tensor>;
+namespace stdfs = std::filesystem;
 
 namespace {
 
@@ -27,17 +36,25 @@ struct Scale {
   float factor;
 };
 
-// Load reads runner option "factor" (no option refuses the Load). Pack refuses
-// "/not-a-model" and packs anything else as a folder. An input named "fail" makes
-// the infer throw; one named "hold" makes it wait for `release` once it has started.
+// Load reads runner option "factor" (no option refuses the Load), or with option
+// "from_file" the factor in scale.txt or factor.txt of the model directory. Pack's
+// check reads the model file: a number is a model (packed as `pack_as`), "name me"
+// is refused by an exception naming the file, anything else by one that does not.
+// An input named "fail" makes the infer throw; one named "hold" makes it wait for
+// `release` once it has started.
 class ScaleHandler : public runner::ModelHandler<Scale> {
  public:
-  ScaleHandler() : ModelHandler("a scale factor") {}
+  ScaleHandler() : ModelHandler("a scale factor", {"scale.txt", "factor.txt"}) {}
   std::promise<void> entered;
   std::shared_future<void> release;
+  std::string pack_as = "scale.txt";
 
  protected:
   std::shared_ptr<const Scale> load_served_model(const wire::LoadRequest& request) override {
+    if (request.runner_opts && request.runner_opts->find("from_file") != request.runner_opts->end()) {
+      const std::string file = find_model_file(request.fs, false);
+      return std::make_shared<const Scale>(Scale{std::stof(read(request.fs, false, file))});
+    }
     if (request.runner_opts) {
       auto it = request.runner_opts->find("factor");
       if (it != request.runner_opts->end()) {
@@ -46,9 +63,13 @@ class ScaleHandler : public runner::ModelHandler<Scale> {
     }
     throw std::invalid_argument("no factor given");
   }
-  std::string pack_file_name(const wire::PackRequest& request) override {
-    if (request.input_path == "/not-a-model") throw std::runtime_error("it holds no factor");
-    return "";
+  std::string pack_file_name(const wire::PackRequest& request, const std::string& file) override {
+    const std::string text = read(request.fs, true, file);
+    if (text == "name me") throw std::runtime_error(file + " is not a number");
+    if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos) {
+      throw std::runtime_error("it holds no factor");
+    }
+    return pack_as;
   }
   Tensors infer(const Scale& model, Tensors inputs) override {
     if (inputs.find("fail") != inputs.end()) throw std::runtime_error("asked to fail");
@@ -64,6 +85,11 @@ class ScaleHandler : public runner::ModelHandler<Scale> {
       out.insert_or_assign(name, Tensor::from_values<float>(t.shape(), std::move(v)));
     }
     return out;
+  }
+
+ private:
+  std::string read(wire::FsToken fs, bool writable, const std::string& file) {
+    return context().filesystem(fs, writable)->read_to_string(file);
   }
 };
 
@@ -85,26 +111,41 @@ void read_exact(int fd, std::uint8_t* p, std::size_t n) {
   }
 }
 
-// The core's side of one in-process serve(): frames out, responses collected by id.
-// The filesystem channel is connected but never served: no request here reaches it.
+// The core's side of one in-process serve(): frames out, responses collected by id;
+// the filesystem channel answered by the mock's DirectoryServer, on an I/O thread of
+// its own as in the mock core.
 class InProcessCore : public mock::CoreTransport {
  public:
   explicit InProcessCore(runner::RunnerHandler& handler) {
     auto [rpc_core, rpc_runner] = runtime::make_socketpair();
     auto [fs_core, fs_runner] = runtime::make_socketpair();
     rpc_ = std::move(rpc_core);
-    fs_ = std::move(fs_core);
+    fs_mux_ = fs::Multiplexer::create(io_, std::move(fs_core), fs::Side::kCore);
+    fs_mux_->start();
+    io_thread_ = std::thread([this] { io_.run(); });
     server_ = std::thread([&handler, channels = runtime::Channels{std::move(rpc_runner), std::move(fs_runner)}]() mutable {
       runner::serve(std::move(channels), handler);
     });
   }
   ~InProcessCore() override {
     rpc_.reset();
-    fs_.reset();
+    served_.clear();
+    fs_mux_->close();
     server_.join();
+    work_.reset();
+    io_.stop();
+    io_thread_.join();
   }
 
   mock::TypedCore& core() { return typed_; }
+
+  // Serves `directory` on the next filesystem stream, as MockCore::serve_directory.
+  wire::FsToken serve_directory(const std::string& directory, bool writable) {
+    const wire::StreamId stream = fs_mux_->new_stream_id();
+    served_.push_back(fs::DirectoryServer::serve(fs_mux_, stream, directory,
+                                                 writable ? fs::Access::kReadWrite : fs::Access::kReadOnly));
+    return wire::FsToken{stream.value};
+  }
 
   wire::RpcId send(wire::RPCRequestData data) {
     const wire::RpcId id{next_id_++};
@@ -138,7 +179,12 @@ class InProcessCore : public mock::CoreTransport {
   std::vector<wire::RPCResponse> call(wire::RPCRequestData request) override { return wait(send(std::move(request))); }
 
  private:
-  runtime::UniqueFd rpc_, fs_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  std::thread io_thread_;
+  std::shared_ptr<fs::Multiplexer> fs_mux_;
+  std::vector<std::shared_ptr<fs::DirectoryServer>> served_;
+  runtime::UniqueFd rpc_;
   std::thread server_;
   std::uint64_t next_id_ = 0;
   std::map<std::uint64_t, std::vector<wire::RPCResponse>> received_;
@@ -154,6 +200,43 @@ wire::LoadRequest load_with(std::optional<std::int64_t> factor) {
 }
 
 Tensors x(float v) { return {{"x", Tensor::from_values<float>({1}, {v})}}; }
+
+// A tree served to Pack as carton serves the host: model files, folders holding them
+// (or not), and an empty temp_folder, /tmp/pack.
+struct PackTree {
+  PackTree() {
+    std::string tmpl = (stdfs::temp_directory_path() / "carton-model-handler-XXXXXX").string();
+    BOOST_REQUIRE(::mkdtemp(tmpl.data()));
+    root = tmpl;
+    write("models/s.txt", "3");
+    write("models/folder/factor.txt", "2");
+    write("models/folder/notes.md", "kept as it is");
+    write("models/both/scale.txt", "4");
+    write("models/both/factor.txt", "5");
+    write("models/nested/scale.txt/scale.txt", "3");  // a folder named as the file
+    write("models/bad.txt", "x");
+    write("models/named.txt", "name me");
+    write("models/badfolder/factor.txt", "x");
+    stdfs::create_directories(root / "models" / "empty");
+    stdfs::create_directories(root / "tmp" / "pack");
+  }
+  ~PackTree() {
+    std::error_code ec;
+    stdfs::remove_all(root, ec);
+  }
+  void write(const std::string& rel, const std::string& text) {
+    stdfs::create_directories((root / rel).parent_path());
+    std::ofstream(root / rel) << text;
+  }
+  stdfs::path root;
+};
+
+std::string packed(InProcessCore& core, wire::FsToken fs, const std::string& input) {
+  return core.core().pack({fs, input, "/tmp/pack"}).output_path;
+}
+std::string pack_error(InProcessCore& core, wire::FsToken fs, const std::string& input) {
+  return error_of([&] { packed(core, fs, input); });
+}
 
 float infer_x(InProcessCore& core, float v) {
   return core.core().infer_with_tensors({x(v), false}).final->tensors.at("x").value<float>(0);
@@ -230,17 +313,89 @@ BOOST_AUTO_TEST_CASE(infer_errors_and_seal_handles) {
   BOOST_TEST(streamed.final->tensors.at("x").value<float>(0) == 8.0f);
 }
 
-BOOST_AUTO_TEST_CASE(pack_of_a_folder_answers_its_input_path) {
+BOOST_AUTO_TEST_CASE(pack_links_a_file_under_the_name_load_looks_for) {
+  PackTree t;
   ScaleHandler handler;
   InProcessCore core(handler);
-  BOOST_TEST(core.core().pack({wire::FsToken{}, "/models/scale", "/tmp/pack"}).output_path == "/models/scale");
+  const auto fs = core.serve_directory(t.root.string(), true);
+  BOOST_TEST(packed(core, fs, "/models/s.txt") == "/tmp/pack");
+  const auto link = t.root / "tmp" / "pack" / "scale.txt";
+  BOOST_REQUIRE(stdfs::is_symlink(link));
+  BOOST_TEST(stdfs::read_symlink(link) == t.root / "models" / "s.txt");
 }
 
-BOOST_AUTO_TEST_CASE(pack_of_what_the_runner_does_not_load_says_why) {
+BOOST_AUTO_TEST_CASE(pack_answers_a_folder_holding_a_model_as_it_is) {
+  PackTree t;
   ScaleHandler handler;
   InProcessCore core(handler);
-  BOOST_TEST(error_of([&] { core.core().pack({wire::FsToken{}, "/not-a-model", "/tmp/pack"}); }) ==
-             "Pack: /not-a-model is not a model this runner loads: it holds no factor");
+  const auto fs = core.serve_directory(t.root.string(), true);
+  BOOST_TEST(packed(core, fs, "/models/folder") == "/models/folder");
+  BOOST_TEST(packed(core, fs, "/models/both") == "/models/both");
+  BOOST_TEST(stdfs::is_empty(t.root / "tmp" / "pack"));
+  // Load, served such a folder, reads the file of the same search: the first name.
+  wire::LoadRequest load = load_with(std::nullopt);
+  load.fs = core.serve_directory((t.root / "models" / "both").string(), false);
+  load.runner_opts = wire::Map<std::string, wire::RunnerOpt>{{"from_file", wire::BooleanOpt{true}}};
+  core.core().load(load);
+  BOOST_TEST(infer_x(core, 1.5f) == 6.0f);
+}
+
+BOOST_AUTO_TEST_CASE(pack_refuses_a_folder_load_would_find_no_model_in) {
+  PackTree t;
+  ScaleHandler handler;
+  InProcessCore core(handler);
+  const auto fs = core.serve_directory(t.root.string(), true);
+  const std::string hint =
+      "; name the model file one of scale.txt, factor.txt, or pack the file itself (Pack links a file under the "
+      "name Load looks for)";
+  BOOST_TEST(pack_error(core, fs, "/models/empty") ==
+             "Pack: no model file: /models/empty holds none of scale.txt, factor.txt" + hint);
+  // The mistake of packing a folder as if it were the file: a folder carton would
+  // save as model/scale.txt/scale.txt, which Load cannot read.
+  BOOST_TEST(pack_error(core, fs, "/models/nested") ==
+             "Pack: no model file: /models/nested holds none of scale.txt, factor.txt (scale.txt is a directory)" +
+                 hint);
+  wire::LoadRequest load = load_with(std::nullopt);
+  load.fs = core.serve_directory((t.root / "models" / "empty").string(), false);
+  load.runner_opts = wire::Map<std::string, wire::RunnerOpt>{{"from_file", wire::BooleanOpt{true}}};
+  BOOST_TEST(error_of([&] { core.core().load(load); }) ==
+             "Load: no model file: the model directory holds none of scale.txt, factor.txt");
+}
+
+BOOST_AUTO_TEST_CASE(pack_refusals_name_the_file_once) {
+  PackTree t;
+  ScaleHandler handler;
+  InProcessCore core(handler);
+  const auto fs = core.serve_directory(t.root.string(), true);
+  BOOST_TEST(pack_error(core, fs, "/models/bad.txt") ==
+             "Pack: /models/bad.txt is not a model this runner loads: it holds no factor");
+  BOOST_TEST(pack_error(core, fs, "/models/named.txt") == "Pack: /models/named.txt is not a number");
+  BOOST_TEST(pack_error(core, fs, "/models/badfolder") ==
+             "Pack: /models/badfolder/factor.txt is not a model this runner loads: it holds no factor");
+  BOOST_TEST(pack_error(core, fs, "/models/missing") ==
+             "Pack: cannot read /models/missing: No such file or directory (os error 2)");
+  BOOST_TEST(stdfs::is_empty(t.root / "tmp" / "pack"));
+}
+
+BOOST_AUTO_TEST_CASE(pack_checks_that_load_finds_what_it_produced) {
+  PackTree t;
+  {
+    ScaleHandler handler;
+    handler.pack_as = "weights.bin";  // set before serving starts: no race with its threads
+    InProcessCore core(handler);
+    BOOST_TEST(pack_error(core, core.serve_directory(t.root.string(), true), "/models/s.txt") ==
+               "Pack: the runner named the packed file 'weights.bin', which is none of the names its Load looks "
+               "for (scale.txt, factor.txt)");
+  }
+  // A temp_folder already holding a name Load looks for first (carton's is new and
+  // empty; another core's may not be).
+  t.write("tmp/pack/scale.txt", "9");
+  ScaleHandler handler;
+  handler.pack_as = "factor.txt";
+  InProcessCore core(handler);
+  BOOST_TEST(pack_error(core, core.serve_directory(t.root.string(), true), "/models/s.txt") ==
+             "Pack: packed /models/s.txt as /tmp/pack/factor.txt, but /tmp/pack already holds "
+             "/tmp/pack/scale.txt, which Load would read first");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,7 +14,7 @@ constexpr char kModelFile[] = "model.txt";
 }  // namespace
 
 LinearHandler::LinearHandler()
-    : ModelHandler("a model directory holding model.txt"), log_(carton::runtime::make_logger("linear")) {}
+    : ModelHandler("a model directory holding model.txt", {kModelFile}), log_(carton::runtime::make_logger("linear")) {}
 
 std::shared_ptr<const LinearModel> LinearHandler::load_served_model(const carton::wire::LoadRequest& request) {
   carton::runner::RunnerOptions opts(request.runner_opts);
@@ -31,8 +31,15 @@ std::shared_ptr<const LinearModel> LinearHandler::load_served_model(const carton
   return loaded;  // the memory file goes with `file`: the loader has read it
 }
 
-std::string LinearHandler::pack_file_name(const carton::wire::PackRequest&) {
-  return "";  // a model directory is packed as it is
+std::string LinearHandler::pack_file_name(const carton::wire::PackRequest& request, const std::string& file) {
+  // The SDK found `file` (input_path itself, or model.txt in the folder input_path);
+  // the loader checks it as Load will, so a carton is never saved that Load refuses.
+  const auto bytes = carton::runner::read_model_file(context(), request.fs, /*writable=*/true, file);
+  const carton::runner::ModelPath path(bytes, kModelFile);
+  LinearModel checked;
+  checked.model.reset(tinylinear_load(path.path().c_str()));
+  if (!checked.model) throw std::runtime_error(tinylinear_error());
+  return kModelFile;  // a single file is packed under the name Load looks for
 }
 
 LinearHandler::Tensors LinearHandler::infer(const LinearModel& model, Tensors inputs) {

@@ -22,7 +22,7 @@ class LinearHandler : public carton::runner::ModelHandler<LinearModel> {
 
  protected:
   std::shared_ptr<const LinearModel> load_served_model(const carton::wire::LoadRequest& request) override;
-  std::string pack_file_name(const carton::wire::PackRequest& request) override;
+  std::string pack_file_name(const carton::wire::PackRequest& request, const std::string& file) override;
   Tensors infer(const LinearModel& model, Tensors inputs) override;
 
  private:

@@ -27,7 +27,8 @@ std::string load_error(const std::string& name, std::optional<RunnerOpts> o = st
 
 BOOST_AUTO_TEST_CASE(no_model_file) {
   const auto e = load_error("expected");  // a directory without model.onnx
-  BOOST_TEST(contains(e, "Load: cannot read model.onnx"), e);
+  BOOST_TEST(contains(e, "Load: no model file: the model directory holds no model.onnx; the runner option model_file "
+                         "names another"), e);
 }
 
 BOOST_AUTO_TEST_CASE(truncated_corrupt_and_not_onnx_files) {

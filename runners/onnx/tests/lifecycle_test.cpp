@@ -19,6 +19,8 @@ BOOST_AUTO_TEST_CASE(pack_checks_the_model_then_links_model_onnx) {
   stdfs::create_directories(root / "tmp" / "pack");
   stdfs::copy_file(Models::get().dir("mlp") / "model.onnx", root / "models" / "mlp.onnx");
   stdfs::copy_file(Models::get().dir("unsupported_op") / "model.onnx", root / "models" / "mod.onnx");
+  stdfs::copy(Models::get().dir("mlp"), root / "models" / "mlp");
+  stdfs::create_directories(root / "models" / "empty");
 
   mock::MockCore core(runner_options());
   const auto refused = error_of([&] {
@@ -31,6 +33,16 @@ BOOST_AUTO_TEST_CASE(pack_checks_the_model_then_links_model_onnx) {
   BOOST_TEST(packed.output_path == "/tmp/pack");
   BOOST_REQUIRE(stdfs::is_symlink(root / "tmp" / "pack" / "model.onnx"));
   BOOST_TEST(stdfs::read_symlink(root / "tmp" / "pack" / "model.onnx") == root / "models" / "mlp.onnx");
+
+  // A folder holding model.onnx is checked the same way and packed as it is; one
+  // without it is refused, since Load would find no model in it.
+  stdfs::remove(root / "tmp" / "pack" / "model.onnx");
+  const auto fs = core.serve_directory(root.string(), true);
+  BOOST_TEST(core.core().pack({fs, "/models/mlp", "/tmp/pack"}).output_path == "/models/mlp");
+  const auto empty = error_of([&] { core.core().pack({fs, "/models/empty", "/tmp/pack"}); });
+  BOOST_TEST(empty.find("Pack: no model file: /models/empty holds no model.onnx; name the model file model.onnx, "
+                        "or pack the file itself") == 0, empty);
+  BOOST_TEST(stdfs::is_empty(root / "tmp" / "pack"));
   BOOST_TEST(core.violations().empty());
   stdfs::remove_all(root);
 }

@@ -59,3 +59,6 @@ if(TARGET carton-onnx-corpus AND EXISTS ${_onnx_corpus})
             --list ${_subset} --baseline ${_baseline} ${_onnx_corpus})
   set_tests_properties(onnx_corpus_runner PROPERTIES LABELS onnx FIXTURES_REQUIRED onnx_corpus_baseline TIMEOUT 900)
 endif()
+# With CARTON_REFERENCE_DIR: the models packed, loaded and run by carton itself
+# (ref_carton_check.py).
+carton_add_ref_carton_test(onnx MODELS ${_onnx_models} FIXTURE onnx_models LABELS onnx)

@@ -35,6 +35,31 @@ BOOST_AUTO_TEST_CASE(pack_links_model_pt_in_the_temp_folder) {
   stdfs::remove_all(root);
 }
 
+BOOST_AUTO_TEST_CASE(pack_answers_a_folder_holding_model_pt_as_it_is) {
+  const stdfs::path root = stdfs::temp_directory_path() / ("carton-torch-pack-dir-" + std::to_string(::getpid()));
+  stdfs::remove_all(root);
+  stdfs::create_directories(root / "tmp" / "pack");
+  stdfs::create_directories(root / "models" / "empty");
+  stdfs::copy(Models::get().dir("doubler"), root / "models" / "doubler");
+  // The folder packed as if it were the file would be saved as model/model.pt/model.pt,
+  // which no Load reads: a folder whose model.pt is itself a folder is refused too.
+  stdfs::create_directories(root / "models" / "nested" / "model.pt");
+  stdfs::copy_file(Models::get().dir("doubler") / "model.pt", root / "models" / "nested" / "model.pt" / "model.pt");
+
+  mock::MockCore core(runner_options());
+  const auto fs = core.serve_directory(root.string(), true);
+  BOOST_TEST(core.core().pack({fs, "/models/doubler", "/tmp/pack"}).output_path == "/models/doubler");
+  const auto empty = error_of([&] { core.core().pack({fs, "/models/empty", "/tmp/pack"}); });
+  BOOST_TEST(empty.find("Pack: no model file: /models/empty holds no model.pt; name the model file model.pt, or "
+                        "pack the file itself") == 0, empty);
+  const auto nested = error_of([&] { core.core().pack({fs, "/models/nested", "/tmp/pack"}); });
+  BOOST_TEST(nested.find("Pack: no model file: /models/nested holds no model.pt (model.pt is a directory)") == 0,
+             nested);
+  BOOST_TEST(stdfs::is_empty(root / "tmp" / "pack"));
+  BOOST_TEST(core.violations().empty());
+  stdfs::remove_all(root);
+}
+
 BOOST_AUTO_TEST_CASE(seal_handles_count_from_zero_and_are_consumed) {
   mock::MockCore core(runner_options());
   load(core, "doubler");

@@ -40,3 +40,6 @@ endif()
 carton_add_runner_package_test(carton-runner-torchscript RUNNER_NAME torchscript REQUIREMENT ">=1.13"
   MODEL_DIR ${CMAKE_CURRENT_BINARY_DIR}/torch_models/doubler
   INPUT ${PROJECT_SOURCE_DIR}/tests/conformance/doubler_input.json FIXTURES torch_models LABELS torch)
+# With CARTON_REFERENCE_DIR: the models packed, loaded and run by carton itself
+# (ref_carton_check.py).
+carton_add_ref_carton_test(torchscript MODELS ${CMAKE_CURRENT_BINARY_DIR}/torch_models FIXTURE torch_models LABELS torch)

@@ -43,3 +43,6 @@ if(TARGET carton-conformance)
             --core-version all --suite protocol,robustness)
   set_tests_properties(xgboost_conformance_without_model PROPERTIES LABELS xgboost)
 endif()
+# With CARTON_REFERENCE_DIR: the models packed, loaded and run by carton itself
+# (ref_carton_check.py).
+carton_add_ref_carton_test(xgboost MODELS ${_xgb_models} FIXTURE xgboost_models LABELS xgboost)

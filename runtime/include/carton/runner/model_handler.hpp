@@ -11,11 +11,16 @@
 //             Load keeps the old one. The reply is "Load: " + the exception's message.
 //             read_model_file() reads a file of the served model directory; ModelPath
 //             gives its bytes a path for a loader that only takes one.
-//   Pack      pack_file_name() checks input_path (throw to refuse it) and names the
-//             file the packed model holds it under; <temp_folder>/<name> becomes a link
-//             to input_path and the reply is temp_folder, as carton's TorchScript
-//             runner answers. An empty name says input_path is a folder to pack as it
-//             is: the reply is input_path, as carton's Python runner answers.
+//   Pack      input_path is a model file or a folder holding one, told apart through
+//             Pack's filesystem. A folder must hold one of model_files (the names
+//             Load looks for, find_model_file) and is packed as it is: the reply is
+//             input_path, as carton's Python runner answers. A file is linked as
+//             <temp_folder>/<name> and the reply is temp_folder, as carton's
+//             TorchScript runner answers. Either way pack_file_name() first checks
+//             the model file (throw to refuse it) and names the one of model_files a
+//             file is linked under; then what Pack produced is looked at as Load will
+//             look at it (find_model_file on the answered folder must find that
+//             file), so that carton never saves a .carton its own Load refuses.
 //   Seal      the tensors are kept under handles 0, 1, 2, ... (SealStore).
 //   Infer     infer() on the model of the moment; InferWithHandle consumes its handle
 //             whatever the outcome, as carton does. One complete reply even when the
@@ -27,10 +32,13 @@
 #pragma once
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "carton/runner/model_file.hpp"
 #include "carton/runner/runner_handler.hpp"
 #include "carton/runner/seal_store.hpp"
 #include "carton/wire/bytes.hpp"
@@ -38,9 +46,13 @@
 namespace carton::runner {
 
 namespace detail {
-// Links <temp_folder>/<name> to input_path on Pack's writable filesystem; throws
-// naming both paths.
-void link_packed_file(RunnerContext& context, const wire::PackRequest& request, const std::string& name);
+// Checks the model file a file is linked under, or a folder's model file, and names
+// the one of model_files a file is linked under (ModelHandler::pack_file_name).
+using PackCheck = std::function<std::string(const std::string& file)>;
+// Pack as the comment above says; returns the output path or throws with the Error's
+// text after "Pack: ".
+std::string pack_model(RunnerContext& context, const wire::PackRequest& request,
+                       const std::vector<std::string>& model_files, const PackCheck& check);
 // The Error an infer gets before any Load succeeded.
 std::string no_model_message(const std::string& load_hint);
 }  // namespace detail
@@ -73,19 +85,14 @@ class ModelHandler : public RunnerHandler {
   }
 
   void on_pack(wire::PackRequest request, PackResponder responder) override {
-    std::string name;
+    std::string output_path;
     try {
-      name = pack_file_name(request);
-    } catch (const std::exception& e) {
-      return responder.fail("Pack: " + request.input_path + " is not a model this runner loads: " + e.what());
-    }
-    if (name.empty()) return responder.respond(wire::PackResponse{std::move(request.input_path)});
-    try {
-      detail::link_packed_file(context(), request, name);
+      output_path = detail::pack_model(context(), request, model_files_,
+                                       [&](const std::string& file) { return pack_file_name(request, file); });
     } catch (const std::exception& e) {
       return responder.fail(std::string("Pack: ") + e.what());
     }
-    responder.respond(wire::PackResponse{std::move(request.temp_folder)});
+    responder.respond(wire::PackResponse{std::move(output_path)});
   }
 
   void on_seal(wire::SealRequest request, SealResponder responder) final {
@@ -104,19 +111,29 @@ class ModelHandler : public RunnerHandler {
 
  protected:
   // `load_hint` completes the Error of an infer before any Load: "send Load with
-  // <load_hint> first", e.g. "a model directory holding model.pt".
-  explicit ModelHandler(std::string load_hint) : load_hint_(std::move(load_hint)) {}
+  // <load_hint> first", e.g. "a model directory holding model.pt". `model_files` are
+  // the names Load looks for in the model directory, in order (find_model_file()
+  // below); a packed model holds its file under one of them.
+  ModelHandler(std::string load_hint, std::vector<std::string> model_files)
+      : load_hint_(std::move(load_hint)), model_files_(std::move(model_files)) {}
 
   // Reads, checks and builds the model Load names; throws with the reason to refuse it.
   virtual std::shared_ptr<const Model> load_served_model(const wire::LoadRequest& request) = 0;
-  // Checks that Pack's input_path is a model this runner loads (throws if not) and
-  // returns the file name the packed model holds it under, or "" to pack input_path
-  // (a folder) as it is. The Error already names input_path, so throw with the reason
-  // alone: throw std::runtime_error("it holds no model.pt") answers "Pack: <input_path>
-  // is not a model this runner loads: it holds no model.pt".
-  virtual std::string pack_file_name(const wire::PackRequest& request) = 0;
+  // Checks `file` on Pack's filesystem (request.fs): input_path itself, or the model
+  // file find_model_file found in the folder input_path. Throws if it is not a model
+  // this runner loads; an exception that does not name `file` gets it named before it.
+  // Returns which of model_files a file is linked under (unused for a folder, which
+  // is packed as it is).
+  virtual std::string pack_file_name(const wire::PackRequest& request, const std::string& file) = 0;
   // One infer; throws with the reason to refuse it. Called on several threads at once.
   virtual Tensors infer(const Model& model, Tensors inputs) = 0;
+
+  // For Load: the first of model_files in the model directory of `fs` (runner::find_model_file),
+  // `hint` added to its Error (e.g. "the runner option model_file names another").
+  std::string find_model_file(wire::FsToken fs, bool writable, const std::string& hint = {}) {
+    return runner::find_model_file(context(), fs, writable, "", model_files_, hint);
+  }
+  const std::vector<std::string>& model_files() const { return model_files_; }
 
   // The model of the moment (null before the first successful Load).
   std::shared_ptr<const Model> served_model() const {
@@ -138,6 +155,7 @@ class ModelHandler : public RunnerHandler {
   }
 
   const std::string load_hint_;
+  const std::vector<std::string> model_files_;
   mutable std::mutex model_mu_;
   std::shared_ptr<const Model> model_;
   SealStore sealed_;
