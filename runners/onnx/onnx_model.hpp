@@ -33,11 +33,16 @@ class OnnxModel {
   wire::Map<std::string, wire::Tensor> infer(wire::Map<std::string, wire::Tensor> inputs) const;
 
   const ModelInfo& info() const { return info_; }
+  // How its infers run: one at a time per network, merged as the options ask.
+  const runner::InferPolicy& policy() const { return policy_; }
+  // Throws what infer() would throw for `inputs` before it runs the network.
+  void check_inputs(const wire::Map<std::string, wire::Tensor>& inputs) const;
   ~OnnxModel();
 
  private:
-  OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool);
+  OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool, runner::InferPolicy policy);
   ModelInfo info_;
+  runner::InferPolicy policy_;
   std::vector<std::string> output_names_;
   std::unique_ptr<NetPool> pool_;
 };
