@@ -162,6 +162,13 @@ void Booster::warm_up(const std::string& config) const {
   predict_zeros(std::min(kRowsPerBlock * static_cast<std::uint64_t>(max_threads_), most));
 }
 
+std::string Booster::saved_json() const {
+  bst_ulong size = 0;
+  const char* data = nullptr;
+  check(XGBoosterSaveModelToBuffer(handle_, "{\"format\": \"json\"}", &size, &data), "XGBoosterSaveModelToBuffer");
+  return std::string(data, size);
+}
+
 std::string Booster::predict_config(const PredictConfig& c) {
   // type 0 is the transformed value, 1 the margin; strict_shape false gives
   // Booster.predict's shapes.
