@@ -38,8 +38,9 @@ OnnxModel::OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool, runner::Infe
 }
 OnnxModel::~OnnxModel() = default;
 
-std::shared_ptr<const OnnxModel> OnnxModel::load(const wire::Bytes& bytes, ModelInfo info, const OnnxOptions& options) {
-  if (options.infer.merges()) check_batchable(info, options.infer.max_batch_rows);
+namespace {
+
+std::vector<cv::dnn::Net> make_nets(const wire::Bytes& bytes, const ModelInfo& info, const OnnxOptions& options) {
   std::vector<cv::dnn::Net> nets;
   for (int i = 0; i < options.networks; ++i) {
     cv::dnn::Net net;
@@ -58,15 +59,35 @@ std::shared_ptr<const OnnxModel> OnnxModel::load(const wire::Bytes& bytes, Model
     net.enableFusion(options.fusion);
     nets.push_back(std::move(net));
   }
-  return std::shared_ptr<const OnnxModel>(new OnnxModel(std::move(info), std::make_unique<NetPool>(std::move(nets)),
-                                                      options.infer));
+  return nets;
+}
+
+}  // namespace
+
+std::shared_ptr<const OnnxModel> OnnxModel::load(const wire::Bytes& bytes, ModelInfo info, const OnnxOptions& options) {
+  if (options.infer.merges()) check_batchable(info, options.infer.max_batch_rows);
+  auto pool = std::make_unique<NetPool>(make_nets(bytes, info, options));
+  auto model = std::shared_ptr<OnnxModel>(new OnnxModel(std::move(info), std::move(pool), options.infer));
+  if (options.infer.merges()) {
+    model->bytes_ = bytes;
+    model->options_ = options;
+  }
+  return model;
+}
+
+NetPool& OnnxModel::pool_for(std::int64_t rows) const {
+  if (!policy_.merges()) return *pool_;
+  std::lock_guard<std::mutex> lock(sized_mu_);
+  auto& pool = sized_[rows];
+  if (!pool) pool = std::make_unique<NetPool>(make_nets(bytes_, info_, options_));
+  return *pool;
 }
 
 void OnnxModel::check_inputs(const wire::Map<std::string, wire::Tensor>& inputs) const { to_mats(info_.inputs, inputs); }
 
 wire::Map<std::string, wire::Tensor> OnnxModel::infer(wire::Map<std::string, wire::Tensor> inputs) const {
   InputMats in = to_mats(info_.inputs, inputs);
-  const auto net = pool_->lease();
+  const auto net = pool_for(in.mats.empty() || in.mats[0].dims == 0 ? 0 : in.mats[0].size[0]).lease();
   std::vector<cv::Mat> outs;
   try {
     for (std::size_t i = 0; i < in.mats.size(); ++i) net->setInput(in.mats[i], info_.inputs[i].name);

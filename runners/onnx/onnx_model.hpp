@@ -7,7 +7,10 @@
 // network of its own (net_pool.hpp says why and what that costs).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "carton/wire/bytes.hpp"
@@ -41,8 +44,18 @@ class OnnxModel {
 
  private:
   OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool, runner::InferPolicy policy);
+  // The networks for a batch of `rows`: with merging, a pool per batch size met, made on
+  // first use. Why: OpenCV re-plans a network whose input shape changed (setUpNet:
+  // allocation and layer fusion) on its next forward(), which cost more than merging
+  // saved when batches of every size took turns on one network.
+  NetPool& pool_for(std::int64_t rows) const;
+
   ModelInfo info_;
   runner::InferPolicy policy_;
+  wire::Bytes bytes_;     // kept for pool_for() when merging
+  OnnxOptions options_;
+  mutable std::mutex sized_mu_;
+  mutable std::map<std::int64_t, std::unique_ptr<NetPool>> sized_;
   std::vector<std::string> output_names_;
   std::unique_ptr<NetPool> pool_;
 };

@@ -15,7 +15,10 @@
 //                                            Off by default: OpenCV's convolutions
 //                                            block their work by batch size, so a row's
 //                                            result may differ in the last bits with the
-//                                            rows it runs beside (docs/runners/onnx.md)
+//                                            rows it runs beside (docs/runners/onnx.md).
+//                                            Each batch size met gets networks of its
+//                                            own (OpenCV re-plans a network whose input
+//                                            shape changes): up to this many sets
 //   batch_max_delay_us integer 0            how long a forward() may wait for more
 //                                            requests to merge; 0: never waits
 //   fusion            bool     true         OpenCV's layer fusion (conv + batch norm +
