@@ -95,9 +95,12 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
   if (walker && x.dtype() == wire::DType::kFloat32 && x.shape()[0] <= TreeWalker::kMaxRows &&
       x.shape()[1] == booster.num_features() && inputs.find(kBaseMargin) == inputs.end()) {
     const runner::ElementArray rows = runner::c_order(kInput, x);  // a copy only when misaligned: few rows
-    std::vector<float> values(x.shape()[0]);
-    walker->predict(rows.data_as<float>(), x.shape()[0], values.data());
-    out.insert_or_assign(kOutput, wire::Tensor::from_values<float>({x.shape()[0]}, std::move(values)));
+    const std::uint64_t n = x.shape()[0], per_row = walker->outputs_per_row();
+    std::vector<float> values(n * per_row);
+    walker->predict(rows.data_as<float>(), n, values.data());
+    // Booster.predict's shapes: [N] for one value per row, else [N, groups].
+    wire::Shape shape = per_row == 1 ? wire::Shape{n} : wire::Shape{n, per_row};
+    out.insert_or_assign(kOutput, wire::Tensor::from_values<float>(std::move(shape), std::move(values)));
     return out;
   }
   const DenseRows rows = rows_of(x.bytes().data(), x.dtype(), runner::checked_layout(kInput, x));

@@ -47,7 +47,8 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
     const JsonValue saved = wire::parse_json(booster.saved_json());
     const JsonValue& learner = member(saved, "learner");
     const JsonValue& param = member(learner, "learner_model_param");
-    if (number(member(param, "num_class")) > 1) throw std::invalid_argument("a multiclass model");
+    const double classes = number(member(param, "num_class"));
+    if (classes > 1) w->groups_ = static_cast<std::uint64_t>(classes);
     if (const JsonValue* t = param.find("num_target"); t && number(*t) > 1) {
       throw std::invalid_argument("a multi-target model");
     }
@@ -63,12 +64,21 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
       if (objective != "binary:logitraw") w->transform_ = Transform::kSigmoid;
       const float b = static_cast<float>(base_score);
       base_candidates = {-std::log(1.0f / b - 1.0f), static_cast<float>(-std::log(1.0 / base_score - 1.0)), b};
+    } else if (objective == "multi:softprob" || objective == "multi:softmax") {
+      w->transform_ = objective == "multi:softprob" ? Transform::kSoftmax : Transform::kLargest;
+      base_candidates = {static_cast<float>(base_score)};
     } else {
       throw std::invalid_argument("objective " + objective);
     }
+    if (w->groups_ > 1 && w->transform_ != Transform::kSoftmax && w->transform_ != Transform::kLargest) {
+      throw std::invalid_argument("several output groups with objective " + objective);
+    }
+    w->per_row_ = w->transform_ == Transform::kLargest && !config.output_margin ? 1 : w->groups_;
     const JsonValue& model = member(gb, "model");
     for (const JsonValue& group : member(model, "tree_info").items) {
-      if (number(group) != 0) throw std::invalid_argument("more than one output group");
+      const double g = number(group);
+      if (g < 0 || g >= static_cast<double>(w->groups_)) throw std::invalid_argument("a tree of no output group");
+      w->group_of_.push_back(static_cast<std::uint32_t>(g));
     }
     for (const JsonValue& tree : member(model, "trees").items) {
       if (number(member(member(tree, "tree_param"), "size_leaf_vector")) != 0) {
@@ -109,6 +119,7 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
         w->nodes_.push_back(node);
       }
     }
+    if (w->group_of_.size() != w->roots_.size()) throw std::invalid_argument("tree_info and trees differ in length");
   } catch (const std::exception& e) {
     if (why) *why = std::string("the runner does not walk this model's trees: ") + e.what();
     return nullptr;
@@ -140,27 +151,27 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
   std::vector<float> expected;
   try {
     booster.predict(DenseRows::packed(rows.data(), n, f), predict_config, nullptr, [&](const Prediction& p) {
-      if (p.size() != n) throw std::invalid_argument("XGBoost gives more than one value per row");
-      expected.assign(p.values, p.values + n);
+      if (p.size() != n * w->per_row_) throw std::invalid_argument("XGBoost gives another number of values per row");
+      expected.assign(p.values, p.values + p.size());
     });
   } catch (const std::exception& e) {
     if (why) *why = std::string("the runner does not walk this model's trees: XGBoost's check failed: ") + e.what();
     return nullptr;
   }
-  std::vector<float> got(n);
+  std::vector<float> got(n * w->per_row_);
   for (float base : base_candidates) {
     w->base_margin_ = base;
     w->predict(rows.data(), n, got.data());
-    if (std::memcmp(got.data(), expected.data(), n * sizeof(float)) == 0) return w;
+    if (std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0) return w;
   }
   if (why) *why = "the runner does not walk this model's trees: its sums differ from XGBoost's";
   return nullptr;
 }
 
-float TreeWalker::walk(const float* row) const {
-  float sum = base_margin_;
-  for (const std::uint32_t root : roots_) {
-    const Node* node = &nodes_[root];
+void TreeWalker::walk(const float* row, float* sums) const {
+  std::fill(sums, sums + groups_, base_margin_);
+  for (std::size_t t = 0; t < roots_.size(); ++t) {
+    const Node* node = &nodes_[roots_[t]];
     while (node->left >= 0) {
       const float v = row[node->feature];
       const bool missing = std::isnan(v) || (!missing_is_nan_ && v == missing_);
@@ -168,15 +179,32 @@ float TreeWalker::walk(const float* row) const {
                                         : (v < node->value ? node->left : node->right);
       node = &nodes_[static_cast<std::size_t>(next)];
     }
-    sum += node->value;
+    sums[group_of_[t]] += node->value;
   }
-  return sum;
 }
 
 void TreeWalker::predict(const float* rows, std::uint64_t n, float* out) const {
+  std::vector<float> sums(groups_);
   for (std::uint64_t i = 0; i < n; ++i) {
-    const float margin = walk(rows + i * features_);
-    out[i] = output_margin_ || transform_ == Transform::kIdentity ? margin : sigmoid(margin);
+    walk(rows + i * features_, sums.data());
+    float* o = out + i * per_row_;
+    if (output_margin_ || transform_ == Transform::kIdentity) {
+      std::copy(sums.begin(), sums.end(), o);
+    } else if (transform_ == Transform::kSigmoid) {
+      o[0] = sigmoid(sums[0]);
+    } else if (transform_ == Transform::kSoftmax) {
+      // XGBoost 1.7's common::Softmax: exp of each less the largest, summed in double.
+      float largest = sums[0];
+      for (float v : sums) largest = std::fmax(v, largest);
+      double total = 0;
+      for (std::uint64_t g = 0; g < groups_; ++g) {
+        o[g] = std::exp(sums[g] - largest);
+        total += o[g];
+      }
+      for (std::uint64_t g = 0; g < groups_; ++g) o[g] /= static_cast<float>(total);
+    } else {
+      o[0] = static_cast<float>(std::max_element(sums.begin(), sums.end()) - sums.begin());
+    }
   }
 }
 
