@@ -21,7 +21,9 @@
 // size, an empty input, an unknown or used seal handle, an OpenCV forward() error.
 //
 // Concurrency: each infer leases a network of the model's pool (net_pool.hpp), because
-// OpenCV's Net is not safe for concurrent forward().
+// OpenCV's Net is not safe for concurrent forward(); the policy runs at most `networks`
+// at once, so none waits for a lease. With batch_max_rows, requests that arrive while
+// the networks are busy are merged into one forward() (options.hpp).
 #pragma once
 
 #include <memory>
@@ -43,6 +45,11 @@ class OnnxHandler : public runner::ModelHandler<OnnxModel> {
   std::shared_ptr<const OnnxModel> load_served_model(const wire::LoadRequest& request) override;
   std::string pack_file_name(const wire::PackRequest& request, const std::string& file) override;
   Tensors infer(const OnnxModel& model, Tensors inputs) override;
+  runner::InferPolicy infer_policy(const OnnxModel& model) const override { return model.policy(); }
+  bool mergeable(const OnnxModel& model, const Tensors& inputs) const override {
+    model.check_inputs(inputs);
+    return true;
+  }
 
  private:
   // Reads, checks and imports `file` of filesystem `fs`; throws naming what failed.

@@ -7,7 +7,10 @@
 // network of its own (net_pool.hpp says why and what that costs).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "carton/wire/bytes.hpp"
@@ -33,11 +36,26 @@ class OnnxModel {
   wire::Map<std::string, wire::Tensor> infer(wire::Map<std::string, wire::Tensor> inputs) const;
 
   const ModelInfo& info() const { return info_; }
+  // How its infers run: one at a time per network, merged as the options ask.
+  const runner::InferPolicy& policy() const { return policy_; }
+  // Throws what infer() would throw for `inputs` before it runs the network.
+  void check_inputs(const wire::Map<std::string, wire::Tensor>& inputs) const;
   ~OnnxModel();
 
  private:
-  OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool);
+  OnnxModel(ModelInfo info, std::unique_ptr<NetPool> pool, runner::InferPolicy policy);
+  // The networks for a batch of `rows`: with merging, a pool per batch size met, made on
+  // first use. Why: OpenCV re-plans a network whose input shape changed (setUpNet:
+  // allocation and layer fusion) on its next forward(), which cost more than merging
+  // saved when batches of every size took turns on one network.
+  NetPool& pool_for(std::int64_t rows) const;
+
   ModelInfo info_;
+  runner::InferPolicy policy_;
+  wire::Bytes bytes_;     // kept for pool_for() when merging
+  OnnxOptions options_;
+  mutable std::mutex sized_mu_;
+  mutable std::map<std::int64_t, std::unique_ptr<NetPool>> sized_;
   std::vector<std::string> output_names_;
   std::unique_ptr<NetPool> pool_;
 };

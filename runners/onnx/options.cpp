@@ -16,6 +16,8 @@ OnnxOptions read_options(const std::optional<wire::Map<std::string, wire::Runner
       opts.integer_in("networks", out.networks, 1, kMaxNetworks, "each network holds its own weights"));
   out.fusion = opts.boolean("fusion", out.fusion);
   out.check_in_child = opts.boolean("check_in_child", out.check_in_child);
+  out.infer = runner::read_batch_options(opts, out.infer);
+  out.infer.instances = static_cast<std::size_t>(out.networks);  // one run per network at once
   opts.refuse_unknown();
   return out;
 }

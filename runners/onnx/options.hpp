@@ -8,6 +8,21 @@
 //                              default       process-wide: the last Load's value holds)
 //   networks          integer  1            networks built from the model; requests in
 //                                            flight beyond this many wait (net_pool.hpp)
+//   batch_max_rows    integer  0            concurrent requests are merged along the
+//                                            first dimension into one forward() of at
+//                                            most this many rows (runner::InferPolicy);
+//                                            0 or 1: never. Only for a model whose
+//                                            inputs and outputs all have a dynamic
+//                                            first dimension (else the Load fails).
+//                                            Off by default: OpenCV's convolutions
+//                                            block their work by batch size, so a row's
+//                                            result may differ in the last bits with the
+//                                            rows it runs beside (docs/runners/onnx.md).
+//                                            Each batch size met gets networks of its
+//                                            own (OpenCV re-plans a network whose input
+//                                            shape changes): up to this many sets
+//   batch_max_delay_us integer 0            how long a forward() may wait for more
+//                                            requests to merge; 0: never waits
 //   fusion            bool     true         OpenCV's layer fusion (conv + batch norm +
 //                                            activation into one): faster, and results
 //                                            differ from the unfused graph in the last bits
@@ -21,6 +36,7 @@
 #include <optional>
 #include <string>
 
+#include "carton/runner/infer_policy.hpp"
 #include "carton/wire/map.hpp"
 #include "carton/wire/rpc_types.hpp"
 
@@ -38,6 +54,8 @@ struct OnnxOptions {
   int networks = 1;
   bool fusion = true;
   bool check_in_child = true;
+  // instances is `networks`; merging is off unless asked for.
+  runner::InferPolicy infer{1, 0, std::chrono::microseconds(0)};
 };
 
 // Throws std::invalid_argument naming the option.

@@ -97,6 +97,9 @@ class Booster {
   // warm). Errors are left for a real request to meet.
   void warm_up(const std::string& config) const;
 
+  // The model as XGBoost saves it in JSON (XGBoosterSaveModelToBuffer).
+  std::string saved_json() const;
+
   // The JSON config XGBoosterPredictFromDense takes, made once per model.
   static std::string predict_config(const PredictConfig& config);
   // Predicts `rows` (with `base_margin` rows when given: float32, as XGBoost takes it)

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "carton/runner/infer_policy.hpp"
 #include "carton/runner/runner_options.hpp"
 
 namespace carton::runners::xgboost {
@@ -27,6 +28,9 @@ XGBoostOptions read_options(const std::optional<wire::Map<std::string, wire::Run
   }
   out.validate_features = opts.boolean("validate_features", out.validate_features);
   out.check_in_child = opts.boolean("check_in_child", out.check_in_child);
+  out.infer = runner::read_batch_options(opts, out.infer);
+  out.infer.instances = static_cast<std::size_t>(
+      opts.integer_in("instances", 1, 1, kMaxInstances, "predictions at once"));
   opts.refuse_unknown();
   return out;
 }

@@ -23,6 +23,21 @@
 //                                            first, so that a model which crashes
 //                                            XGBoost fails the Load instead of killing
 //                                            the runner (model_file.hpp)
+//   batch_max_rows     integer  64          concurrent requests are merged into one
+//                                            prediction of at most this many rows
+//                                            (runner::InferPolicy); 0 or 1: never.
+//                                            Rows are predicted independently, so a
+//                                            merged request's answer is bit-identical
+//                                            to its answer alone. 64 is the block one
+//                                            thread predicts: larger batches go to
+//                                            ComputeLanes, a hand-off per batch
+//   batch_max_delay_us integer  0           how long a prediction may wait for more
+//                                            requests to merge; 0: never waits, takes
+//                                            what is queued when the instance is free
+//   instances          integer  1           predictions at once. One leaves the other
+//                                            core to the sockets and the core's process
+//                                            while requests queue and merge; more let a
+//                                            small request pass a long one
 #pragma once
 
 #include <cstdint>
@@ -30,6 +45,7 @@
 #include <optional>
 #include <string>
 
+#include "carton/runner/infer_policy.hpp"
 #include "carton/wire/map.hpp"
 #include "carton/wire/rpc_types.hpp"
 
@@ -37,6 +53,10 @@ namespace carton::runners::xgboost {
 
 // More threads than any machine this serves has cores is a typo, not a wish.
 constexpr std::int64_t kMaxThreads = 1024;
+// As many instances as threads: each runs on a handler thread of its own.
+constexpr std::int64_t kMaxInstances = 1024;
+// One thread's block of rows in XGBoost's CPU predictor (Booster::threads_for).
+constexpr std::uint64_t kDefaultBatchRows = 64;
 
 struct XGBoostOptions {
   std::optional<std::string> model_file;  // nullopt: search kModelFiles
@@ -47,6 +67,7 @@ struct XGBoostOptions {
   std::int64_t iteration_end = 0;
   bool validate_features = true;
   bool check_in_child = true;
+  runner::InferPolicy infer{1, kDefaultBatchRows, std::chrono::microseconds(0)};
 };
 
 // Throws std::invalid_argument naming the option.

@@ -66,7 +66,7 @@ DenseRows margin_slice(const DenseRows& m, std::uint64_t begin, std::uint64_t n)
 
 }  // namespace
 
-Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs) {
+void check_inputs(const Booster& booster, bool validate_features, const Tensors& inputs) {
   for (const auto& [name, t] : inputs) {
     if (name != kInput && name != kBaseMargin) {
       throw runner::TensorError("input '" + name + "': this runner takes 'input' and, optionally, 'base_margin'");
@@ -77,6 +77,32 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
   runner::require_rank(kInput, x, 2, "[N, F]: N rows of F features");
   if (x.shape()[0] == 0) throw runner::TensorError("input 'input': it has no rows (N = 0); send at least one");
   if (validate_features) runner::require_dim(kInput, x, 1, booster.num_features(), "features");
+  runner::checked_layout(kInput, x);
+  if (const auto it = inputs.find(kBaseMargin); it != inputs.end()) {
+    const wire::Tensor& m = it->second;
+    runner::require_dtype(kBaseMargin, m, {wire::DType::kFloat32, wire::DType::kFloat64});
+    if (m.shape().size() != 1 && m.shape().size() != 2) runner::require_rank(kBaseMargin, m, 2, "[N] or [N, G]");
+    runner::require_dim(kBaseMargin, m, 0, x.shape()[0], "rows, as in 'input'");
+    runner::checked_layout(kBaseMargin, m);
+  }
+}
+
+Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs,
+                const TreeWalker* walker) {
+  check_inputs(booster, validate_features, inputs);
+  const wire::Tensor& x = inputs.at(kInput);
+  Tensors out;
+  if (walker && x.dtype() == wire::DType::kFloat32 && x.shape()[0] <= TreeWalker::kMaxRows &&
+      x.shape()[1] == booster.num_features() && inputs.find(kBaseMargin) == inputs.end()) {
+    const runner::ElementArray rows = runner::c_order(kInput, x);  // a copy only when misaligned: few rows
+    const std::uint64_t n = x.shape()[0], per_row = walker->outputs_per_row();
+    std::vector<float> values(n * per_row);
+    walker->predict(rows.data_as<float>(), n, values.data());
+    // Booster.predict's shapes: [N] for one value per row, else [N, groups].
+    wire::Shape shape = per_row == 1 ? wire::Shape{n} : wire::Shape{n, per_row};
+    out.insert_or_assign(kOutput, wire::Tensor::from_values<float>(std::move(shape), std::move(values)));
+    return out;
+  }
   const DenseRows rows = rows_of(x.bytes().data(), x.dtype(), runner::checked_layout(kInput, x));
 
   // The base margin is N or N x G values, small beside the rows: aligned() copies it
@@ -84,15 +110,10 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
   std::optional<runner::ElementArray> margin;
   DenseRows margin_rows;
   if (const auto it = inputs.find(kBaseMargin); it != inputs.end()) {
-    const wire::Tensor& m = it->second;
-    runner::require_dtype(kBaseMargin, m, {wire::DType::kFloat32, wire::DType::kFloat64});
-    if (m.shape().size() != 1 && m.shape().size() != 2) runner::require_rank(kBaseMargin, m, 2, "[N] or [N, G]");
-    runner::require_dim(kBaseMargin, m, 0, x.shape()[0], "rows, as in 'input'");
-    margin = runner::aligned(kBaseMargin, m);
+    margin = runner::aligned(kBaseMargin, it->second);
     margin_rows = rows_of(margin->data(), margin->dtype(), {margin->sizes(), margin->strides(), margin->numel(), true});
   }
 
-  Tensors out;
   if (is_aligned(rows.data, wire::element_size(x.dtype()))) {
     booster.predict(rows, config, margin ? &margin_rows : nullptr, [&](const Prediction& p) {
       out.insert_or_assign(kOutput, wire::Tensor::copy_of(wire::DType::kFloat32,

@@ -30,6 +30,7 @@
 #include <string>
 
 #include "booster.hpp"
+#include "tree_walker.hpp"
 #include "carton/wire/map.hpp"
 #include "carton/wire/tensor.hpp"
 
@@ -40,6 +41,11 @@ using Tensors = wire::Map<std::string, wire::Tensor>;
 // One infer: checks `inputs` against `booster` (feature count when validate_features),
 // predicts with `config` (Booster::predict_config) and returns {"output": ...}. Throws
 // runner::TensorError for a bad input, XGBoostError for what XGBoost refuses.
-Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs);
+// With `walker`, float32 requests of up to TreeWalker::kMaxRows rows without a base
+// margin are predicted by it instead of XGBoost (the same bits, tree_walker.hpp).
+Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs,
+                const TreeWalker* walker = nullptr);
+// The checks predict() makes of `inputs` before it predicts; throws as it does.
+void check_inputs(const Booster& booster, bool validate_features, const Tensors& inputs);
 
 }  // namespace carton::runners::xgboost

@@ -13,8 +13,11 @@ XGBoostModel::XGBoostModel(const wire::Bytes& bytes, const XGBoostOptions& optio
     : booster(bytes, options.nthread),
       config(Booster::predict_config({options.output_margin, options.iteration_begin, options.iteration_end,
                                       options.missing})),
-      validate_features(options.validate_features) {
+      validate_features(options.validate_features),
+      policy(options.infer) {
   booster.warm_up(config);
+  walker = TreeWalker::make(booster, {options.output_margin, options.iteration_begin, options.iteration_end,
+                                      options.missing}, config, &walker_refusal);
 }
 
 namespace {
@@ -51,7 +54,9 @@ std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool 
   CARTON_LOG(log_, info) << "loaded " << file << " (" << format_name(format) << ", " << bytes.size() << " bytes"
                          << (saved ? ", saved by XGBoost " + version_string(*saved) : std::string())
                          << ") with XGBoost " << library_version() << ": " << model->booster.num_features()
-                         << " features, " << rounds << " rounds";
+                         << " features, " << rounds << " rounds; "
+                         << (model->walker ? std::string("the runner walks its trees for up to 64 rows")
+                                           : model->walker_refusal);
   if (format_out) *format_out = format;
   return model;
 }
@@ -71,8 +76,13 @@ std::string XGBoostHandler::pack_file_name(const wire::PackRequest& request, con
   return file_name(format);
 }
 
+bool XGBoostHandler::mergeable(const XGBoostModel& model, const Tensors& inputs) const {
+  check_inputs(model.booster, model.validate_features, inputs);
+  return true;
+}
+
 Tensors XGBoostHandler::infer(const XGBoostModel& model, Tensors inputs) {
-  return predict(model.booster, model.config, model.validate_features, inputs);
+  return predict(model.booster, model.config, model.validate_features, inputs, model.walker.get());
 }
 
 }  // namespace carton::runners::xgboost

@@ -14,9 +14,12 @@
 //   Infer  tensor_mapping.hpp: `input` [N, F] (and `base_margin`) in, `output` out, the
 //          prediction of python's Booster.predict for the same model, rows and options.
 //
-// Concurrency: XGBoost's in-place prediction is safe on several threads at once, so
-// requests in flight (--handler-threads) predict in parallel, each with up to nthread
-// threads (fewer for few rows: Booster::threads_for).
+// Concurrency: XGBoost's in-place prediction is safe on several threads at once; the
+// `instances` option (1 by default) says how many run at once, each with up to nthread
+// threads (fewer for few rows: Booster::threads_for). Requests that arrive while
+// predictions run are merged into one prediction (batch_max_rows, options.hpp): a
+// row's prediction does not depend on the other rows, so each gets exactly its answer
+// alone (tests: test_xgboost's batching tests).
 #pragma once
 
 #include <memory>
@@ -26,6 +29,7 @@
 #include "carton/runner/model_handler.hpp"
 #include "carton/runtime/log.hpp"
 #include "model_file.hpp"
+#include "tree_walker.hpp"
 
 namespace carton::runners::xgboost {
 
@@ -37,6 +41,11 @@ struct XGBoostModel {
   Booster booster;
   std::string config;  // Booster::predict_config
   bool validate_features;
+  runner::InferPolicy policy;
+  // Predicts few rows in the runner when it agrees with XGBoost (tree_walker.hpp);
+  // null otherwise.
+  std::unique_ptr<const TreeWalker> walker;
+  std::string walker_refusal;  // why there is none
 };
 
 class XGBoostHandler : public runner::ModelHandler<XGBoostModel> {
@@ -48,6 +57,8 @@ class XGBoostHandler : public runner::ModelHandler<XGBoostModel> {
   std::shared_ptr<const XGBoostModel> load_served_model(const wire::LoadRequest& request) override;
   std::string pack_file_name(const wire::PackRequest& request, const std::string& file) override;
   Tensors infer(const XGBoostModel& model, Tensors inputs) override;
+  runner::InferPolicy infer_policy(const XGBoostModel& model) const override { return model.policy; }
+  bool mergeable(const XGBoostModel& model, const Tensors& inputs) const override;
 
  private:
   // Reads, checks and loads the model `file` of `fs`.

@@ -84,11 +84,13 @@ BOOST_AUTO_TEST_CASE(int64_inputs_and_outputs_keep_their_dtype) {
 BOOST_AUTO_TEST_CASE(sixteen_requests_in_flight_get_their_own_answers) {
   // Batches of 1, 5 and 64 interleaved: a request answered from another's blobs, or
   // with another's input, would differ from torch. Once serialized on one network
-  // (the default), once on a pool of four.
-  for (std::int64_t networks : {1, 4}) {
+  // (the default), once on a pool of four, and once merged (batch_max_rows 80: the
+  // batches of 1 and 5 queued behind a 64 join it, and each other).
+  for (std::int64_t networks : {1, 4, 0}) {
     BOOST_TEST_CONTEXT("networks = " << networks) {
       mock::MockCore core(runner_options());
-      load(core, "cnn", opts({{"networks", wire::IntegerOpt{networks}}}));
+      load(core, "cnn", networks > 0 ? opts({{"networks", wire::IntegerOpt{networks}}})
+                                     : opts({{"batch_max_rows", wire::IntegerOpt{80}}}));
       std::vector<std::pair<wire::RpcId, int>> sent;
       for (int i = 0; i < 16; ++i) {
         const int batch = std::array<int, 3>{64, 1, 5}[i % 3];
@@ -114,3 +116,11 @@ BOOST_AUTO_TEST_CASE(streaming_requests_get_one_complete_reply) {
   BOOST_REQUIRE(out.final.has_value());
   check_close(out.final->tensors.at("y"), "mlp.b1.y.out");
 }
+
+BOOST_AUTO_TEST_CASE(merging_needs_a_dynamic_first_dimension) {
+  mock::MockCore core(runner_options());
+  const std::string e = error_of([&] { load(core, "mlp_static", opts({{"batch_max_rows", wire::IntegerOpt{8}}})); });
+  BOOST_TEST(e.find("runner option 'batch_max_rows' is 8; the input 'x' has a fixed first dimension") !=
+             std::string::npos, e);
+}
+

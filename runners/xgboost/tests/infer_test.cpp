@@ -87,3 +87,55 @@ BOOST_AUTO_TEST_CASE(a_named_model_file_and_nthread) {
   load(core, "other_name", opts({{"model_file", wire::StringOpt{"booster.json"}}, {"nthread", wire::IntegerOpt{2}}}));
   check_output(infer(core, Models::get().find("regression").inputs).at("output"), "regression");
 }
+
+namespace {
+
+// Rows [begin, begin + n) of every tensor of `in` (C order, as the cases are).
+Tensors rows_of(const Tensors& in, std::uint64_t begin, std::uint64_t n) {
+  Tensors out;
+  for (const auto& [name, t] : in) {
+    const std::size_t row_bytes = t.bytes().size() / t.shape()[0];
+    wire::Shape shape = t.shape();
+    shape[0] = n;
+    out.insert_or_assign(name, Tensor::copy_of(t.dtype(), std::move(shape), t.bytes().data() + begin * row_bytes,
+                                               n * row_bytes));
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(merged_requests_get_the_bits_of_their_answers_alone) {
+  // For every case: 64 requests of 1 to 3 of its rows, sent at once so that the runner
+  // merges them (batch_max_rows 64, the default), each answer compared bit for bit with
+  // the same request's answer from a runner that never merges (batch_max_rows 0).
+  for (const auto& c : Models::get().cases()) {
+    BOOST_TEST_CONTEXT(c.name) {
+      const std::uint64_t rows = c.inputs.at("input").shape()[0];
+      std::vector<Tensors> requests;
+      for (std::uint64_t begin = 0, k = 0; requests.size() < 64; ++k) {
+        const std::uint64_t n = std::min<std::uint64_t>(rows, 1 + k % 3);
+        if (begin + n > rows) begin = 0;
+        requests.push_back(rows_of(c.inputs, begin, n));
+        begin += n;
+      }
+      RunnerOpts alone_opts = c.opts;
+      alone_opts.insert_or_assign("batch_max_rows", wire::IntegerOpt{0});
+      mock::MockCore alone(runner_options());
+      load(alone, c.model, alone_opts);
+      mock::MockCore merged(runner_options());
+      load(merged, c.model, c.opts);
+      std::vector<wire::RpcId> ids;
+      for (const auto& r : requests) ids.push_back(merged.send(wire::InferWithTensorsRequest{r, false}));
+      for (std::size_t i = 0; i < requests.size(); ++i) {
+        const Tensor expected = infer(alone, requests[i]).at("output");
+        const auto replies = merged.wait(ids[i]);
+        BOOST_REQUIRE(replies.size() == 1u);
+        const auto* got = std::get_if<wire::InferResponse>(&replies[0].data);
+        BOOST_REQUIRE(got != nullptr);
+        BOOST_TEST((got->tensors.at("output") == expected));
+      }
+      BOOST_TEST(merged.violations().empty());
+    }
+  }
+}

@@ -74,7 +74,7 @@ void HandlerThreads::run_handlers(Task task) {
   const std::size_t index = this_thread_index;
   ThreadState* const state = state_of(index);
   if (state) state->in_handler.store(true);
-  runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this);
+  runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this, &HandlerThreads::later_hook);
   for (;;) {
     std::uint64_t start = 0;
     if (leader_.load(std::memory_order_relaxed) == index) {
@@ -106,6 +106,18 @@ void HandlerThreads::run_handlers(Task task) {
 void HandlerThreads::step_down_hook(void* self) {
   auto* threads = static_cast<HandlerThreads*>(self);
   threads->step_down(this_thread_index);
+}
+
+bool HandlerThreads::later_hook(void* self, std::function<void()>& task) {
+  auto* threads = static_cast<HandlerThreads*>(self);
+  {
+    std::lock_guard<std::mutex> lock(threads->mu_);
+    if (threads->running_ <= 1) return false;  // queued handlers count as running
+  }
+  // Deferred (or queued, when every slot is taken) behind the handlers already
+  // submitted, so it runs after them, on this thread when it leads: no wake-up.
+  threads->submit(std::move(task));
+  return true;
 }
 
 void HandlerThreads::step_down(std::size_t index) {

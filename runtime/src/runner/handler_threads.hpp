@@ -68,7 +68,8 @@ class HandlerThreads {
 
   // Starts the threads; one of them runs the io_context until it runs out of work.
   void start();
-  // Runs `task` as a handler. Call on the io_context (the RPC channel's read callback).
+  // Runs `task` as a handler. Call on the io_context (the RPC channel's read callback)
+  // or from a handler.
   void submit(Task task);
   // Waits until every submitted task has run.
   void drain();
@@ -86,6 +87,9 @@ class HandlerThreads {
   // With mu_ held: a waiting thread becomes leader; the old one waits after its handler.
   void vacate_leadership();
   static void step_down_hook(void* self);
+  // runtime::HandlerScope::run_after_pending(): submits `task` if another handler runs
+  // or waits.
+  static bool later_hook(void* self, std::function<void()>& task);
   // With mu_ held, after `index`'s handlers are done: asks to lead again if it should.
   void reclaim_leadership(std::size_t index);
   // Run by the leader, as a completion: hands leadership to `index` if still wanted.

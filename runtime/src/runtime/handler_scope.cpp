@@ -5,7 +5,8 @@ namespace {
 thread_local HandlerScope* current = nullptr;
 }  // namespace
 
-HandlerScope::HandlerScope(BlockHook hook, void* context) : hook_(hook), context_(context), previous_(current) {
+HandlerScope::HandlerScope(BlockHook hook, void* context, LaterHook later)
+    : hook_(hook), later_(later), context_(context), previous_(current) {
   current = this;
 }
 HandlerScope::~HandlerScope() { current = previous_; }
@@ -13,6 +14,10 @@ bool HandlerScope::active() { return current != nullptr; }
 
 void HandlerScope::will_block() {
   if (current && current->hook_) current->hook_(current->context_);
+}
+
+bool HandlerScope::run_after_pending(std::function<void()>& task) {
+  return current && current->later_ && current->later_(current->context_, task);
 }
 
 }  // namespace carton::runtime

@@ -28,7 +28,10 @@
 //
 // Concurrency: handlers run on several threads at once. The model is a shared_ptr
 // swapped under a mutex, so an infer keeps the model it started with even if a Load
-// replaces it meanwhile; infer() itself must be safe to call concurrently.
+// replaces it meanwhile. infer_policy() declares, per model, how many infer()s may run
+// at once (serialized, N instances, or any number) and whether concurrent requests are
+// merged into one infer() along dimension 0 (dynamic batching); InferQueue
+// (infer_queue.hpp) runs them so. The default is today's: any number, no merging.
 #pragma once
 
 #include <exception>
@@ -38,6 +41,9 @@
 #include <string>
 #include <vector>
 
+#include "carton/runner/batch_rows.hpp"
+#include "carton/runner/infer_policy.hpp"
+#include "carton/runner/infer_queue.hpp"
 #include "carton/runner/model_file.hpp"
 #include "carton/runner/runner_handler.hpp"
 #include "carton/runner/seal_store.hpp"
@@ -115,7 +121,11 @@ class ModelHandler : public RunnerHandler {
   // the names Load looks for in the model directory, in order (find_model_file()
   // below); a packed model holds its file under one of them.
   ModelHandler(std::string load_hint, std::vector<std::string> model_files)
-      : load_hint_(std::move(load_hint)), model_files_(std::move(model_files)) {}
+      : load_hint_(std::move(load_hint)),
+        model_files_(std::move(model_files)),
+        queue_([this](const void* model, Tensors inputs) {
+          return infer(*static_cast<const Model*>(model), std::move(inputs));
+        }) {}
 
   // Reads, checks and builds the model Load names; throws with the reason to refuse it.
   virtual std::shared_ptr<const Model> load_served_model(const wire::LoadRequest& request) = 0;
@@ -125,8 +135,18 @@ class ModelHandler : public RunnerHandler {
   // Returns which of model_files a file is linked under (unused for a folder, which
   // is packed as it is).
   virtual std::string pack_file_name(const wire::PackRequest& request, const std::string& file) = 0;
-  // One infer; throws with the reason to refuse it. Called on several threads at once.
+  // One infer; throws with the reason to refuse it. Called on as many threads at once
+  // as infer_policy(model).instances allows. When the policy merges, `inputs` may be
+  // several requests' tensors stacked along dimension 0 (batch_rows.hpp), and each
+  // output whose first dimension is the total rows goes back cut into the requests'
+  // rows; any other output, or an exception, reruns the requests one by one.
   virtual Tensors infer(const Model& model, Tensors inputs) = 0;
+  // How `model`'s infers run (infer_policy.hpp); called once per request, so cheap.
+  virtual InferPolicy infer_policy(const Model& /*model*/) const { return {}; }
+  // Called when the policy merges, before a request may join others: throws what
+  // infer() would throw for `inputs` (the request then gets that Error alone, at once),
+  // and says whether it may be merged at all (false: it runs alone).
+  virtual bool mergeable(const Model& /*model*/, const Tensors& /*inputs*/) const { return true; }
 
   // For Load: the first of model_files in the model directory of `fs` (runner::find_model_file),
   // `hint` added to its Error (e.g. "the runner option model_file names another").
@@ -143,15 +163,18 @@ class ModelHandler : public RunnerHandler {
 
  private:
   void run_infer(Tensors inputs, InferResponder& responder) {
-    const auto model = served_model();
+    auto model = served_model();
     if (!model) return responder.fail(detail::no_model_message(load_hint_));
-    Tensors outputs;
-    try {
-      outputs = infer(*model, std::move(inputs));
-    } catch (const std::exception& e) {
-      return responder.fail(std::string("Infer: ") + e.what());
+    const InferPolicy policy = infer_policy(*model);
+    std::optional<RowSignature> signature;
+    if (policy.merges()) {
+      try {
+        if (mergeable(*model, inputs)) signature = row_signature(inputs);
+      } catch (const std::exception& e) {
+        return responder.fail(std::string("Infer: ") + e.what());
+      }
     }
-    responder.respond(wire::InferResponse{std::move(outputs)});
+    queue_.submit({std::move(inputs), std::move(responder), std::move(model), std::move(signature)}, policy);
   }
 
   const std::string load_hint_;
@@ -159,6 +182,7 @@ class ModelHandler : public RunnerHandler {
   mutable std::mutex model_mu_;
   std::shared_ptr<const Model> model_;
   SealStore sealed_;
+  InferQueue queue_;
 };
 
 }  // namespace carton::runner

@@ -8,14 +8,18 @@
 // on the I/O thread has no such escape: Multiplexer::on_io_thread() refuses it.
 #pragma once
 
+#include <functional>
+
 namespace carton::runtime {
 
 class HandlerScope {
  public:
   using BlockHook = void (*)(void* context);
+  using LaterHook = bool (*)(void* context, std::function<void()>& task);
 
-  // `hook(context)` runs on will_block() from this thread while the scope is open.
-  explicit HandlerScope(BlockHook hook = nullptr, void* context = nullptr);
+  // `hook(context)` runs on will_block() from this thread while the scope is open, and
+  // `later(context, task)` on run_after_pending(task).
+  explicit HandlerScope(BlockHook hook = nullptr, void* context = nullptr, LaterHook later = nullptr);
   ~HandlerScope();
   HandlerScope(const HandlerScope&) = delete;
   HandlerScope& operator=(const HandlerScope&) = delete;
@@ -24,9 +28,15 @@ class HandlerScope {
   static bool active();
   // The calling thread is about to block on the I/O side; a no-op outside a scope.
   static void will_block();
+  // When other handlers are waiting to run (requests already read), queues `task` to
+  // run as a handler after them and returns true; else returns false and leaves `task`
+  // to the caller. For work that serves several requests at once (runner::InferQueue):
+  // run after the requests read with this one, it finds them all. False outside a scope.
+  static bool run_after_pending(std::function<void()>& task);
 
  private:
   BlockHook hook_;
+  LaterHook later_;
   void* context_;
   HandlerScope* previous_;
 };

@@ -1,0 +1,72 @@
+// TreeWalker: a gbtree model's trees walked by the runner itself, for predictions of
+// few rows, where XGBoost's own per-call cost dominates.
+//
+// Why: XGBoosterPredictFromDense costs ~12 us however few the rows (it parses its
+// config and the array interface as JSON, then opens two OpenMP regions), where walking
+// 12 trees of depth 4 for one row takes well under a microsecond. Through carton's
+// core that per-call cost was most of what a one-row request paid over the noop runner.
+//
+// What it walks: a "gbtree" booster (not dart, not gblinear) with one target,
+// numerical splits only, every tree used (iteration_begin and iteration_end 0),
+// predicting float32 rows; the objective's transform is the identity, the sigmoid of
+// binary:logistic and reg:logistic, or multi:softprob's softmax and multi:softmax's
+// index of the largest. It sums like XGBoost's CPU predictor: per output group, the
+// base margin, then each of the group's trees' leaf in tree order, in float; a value
+// that is NaN or equals `missing` takes the node's default branch.
+//
+// Trusted only after it agrees, bit for bit, with XGBoost's own prediction of rows
+// made to reach every branch (each split's threshold, just below and above it, missing
+// values) at construction; any model outside the above, or any disagreement, leaves
+// every prediction to XGBoost (make() returns null and says why).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "booster.hpp"
+
+namespace carton::runners::xgboost {
+
+class TreeWalker {
+ public:
+  // Rows up to this many are walked; more go to XGBoost, whose block of 64 rows per
+  // thread (and its threads, Booster::threads_for) then pays for its per-call cost.
+  static constexpr std::uint64_t kMaxRows = 64;
+
+  // Null (with *why set) when the model is outside what it walks, or when it disagrees
+  // with `booster.predict(..., predict_config, ...)`.
+  static std::unique_ptr<const TreeWalker> make(const Booster& booster, const PredictConfig& config,
+                                                const std::string& predict_config, std::string* why);
+
+  // Values per row: the groups (classes), or 1 (one group, or multi:softmax's index).
+  std::uint64_t outputs_per_row() const { return per_row_; }
+  // `rows` float32 rows of num_features values each, C order; writes outputs_per_row()
+  // values per row, as XGBoost's prediction lays them out.
+  void predict(const float* rows, std::uint64_t n, float* out) const;
+
+ private:
+  struct Node {
+    std::int32_t left = -1, right = -1;  // -1: a leaf
+    std::uint32_t feature = 0;
+    float value = 0;  // the split's threshold, or the leaf's value
+    bool default_left = false;
+  };
+  enum class Transform { kIdentity, kSigmoid, kSoftmax, kLargest };
+  // The groups' margins for `row` into `sums` (groups_ values).
+  void walk(const float* row, float* sums) const;
+
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> roots_;
+  std::vector<std::uint32_t> group_of_;  // per tree
+  std::uint64_t groups_ = 1, per_row_ = 1;
+  std::uint64_t features_ = 0;
+  float base_margin_ = 0;
+  float missing_ = 0;
+  bool missing_is_nan_ = true;
+  bool output_margin_ = false;
+  Transform transform_ = Transform::kIdentity;
+};
+
+}  // namespace carton::runners::xgboost

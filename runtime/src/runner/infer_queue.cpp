@@ -1,0 +1,126 @@
+#include "carton/runner/infer_queue.hpp"
+
+#include <exception>
+#include <vector>
+
+#include "carton/runtime/handler_scope.hpp"
+
+namespace carton::runner {
+
+namespace {
+
+bool joins(const InferQueue::Request& first, const InferQueue::Request& other) {
+  return other.signature && other.model == first.model && other.signature->key == first.signature->key;
+}
+
+}  // namespace
+
+void InferQueue::submit(Request request, const InferPolicy& policy) {
+  if (policy.instances == InferPolicy::kConcurrent && !policy.merges()) return run_alone(request);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back({std::move(request), std::chrono::steady_clock::now()});
+    if (policy.max_queue_delay.count() > 0) arrived_.notify_all();
+    if (running_ >= policy.instances) return;  // a run in progress or scheduled takes it
+    ++running_;
+  }
+  if (policy.max_queue_delay.count() == 0) {
+    // Requests read with this one are still to be handled: the run goes after them, so
+    // it finds them queued, on this thread, with no wake-up.
+    std::function<void()> later = [this, policy] { drain(policy); };
+    if (runtime::HandlerScope::run_after_pending(later)) return;
+  }
+  drain(policy);
+}
+
+void InferQueue::drain(const InferPolicy& policy) {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool handed_over = false;
+  while (!queue_.empty()) {
+    if (policy.max_queue_delay.count() > 0) {
+      if (!handed_over) {
+        // A wait: the sockets go to another thread meanwhile, so requests keep coming.
+        lock.unlock();
+        runtime::HandlerScope::will_block();
+        handed_over = true;
+        lock.lock();
+        continue;
+      }
+      wait_for_batch(lock, policy);
+    }
+    std::deque<Queued> batch = take_batch(policy);
+    lock.unlock();
+    run_batch(std::move(batch));
+    lock.lock();
+  }
+  --running_;
+}
+
+std::deque<InferQueue::Queued> InferQueue::take_batch(const InferPolicy& policy) {
+  std::deque<Queued> batch;
+  batch.push_back(std::move(queue_.front()));
+  queue_.pop_front();
+  const Request& first = batch.front().request;
+  if (!policy.merges() || !first.signature || first.signature->rows >= policy.max_batch_rows) return batch;
+  std::uint64_t rows = first.signature->rows;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (joins(first, it->request) && rows + it->request.signature->rows <= policy.max_batch_rows) {
+      rows += it->request.signature->rows;
+      batch.push_back(std::move(*it));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return batch;
+}
+
+void InferQueue::wait_for_batch(std::unique_lock<std::mutex>& lock, const InferPolicy& policy) {
+  const auto deadline = queue_.front().arrived + policy.max_queue_delay;
+  auto full = [&] {
+    const Request& first = queue_.front().request;
+    if (!policy.merges() || !first.signature) return true;
+    std::uint64_t rows = 0;
+    for (const Queued& q : queue_) {
+      if (&q.request == &first || joins(first, q.request)) rows += q.request.signature->rows;
+    }
+    return rows >= policy.max_batch_rows;
+  };
+  while (!full() && arrived_.wait_until(lock, deadline) != std::cv_status::timeout) {
+  }
+}
+
+void InferQueue::run_alone(Request& request) {
+  Tensors outputs;
+  try {
+    outputs = run_(request.model.get(), std::move(request.inputs));
+  } catch (const std::exception& e) {
+    return request.responder.fail(std::string("Infer: ") + e.what());
+  }
+  request.responder.respond(wire::InferResponse{std::move(outputs)});
+}
+
+void InferQueue::run_batch(std::deque<Queued> batch) {
+  if (batch.size() == 1) return run_alone(batch.front().request);
+  std::vector<const Tensors*> inputs;
+  std::vector<std::uint64_t> rows;
+  for (const Queued& q : batch) {
+    inputs.push_back(&q.request.inputs);
+    rows.push_back(q.request.signature->rows);
+  }
+  std::optional<std::vector<Tensors>> parts;
+  try {
+    parts = split_rows(run_(batch.front().request.model.get(), merge_rows(inputs)), rows);
+  } catch (const std::exception&) {
+    // Whose fault it was only the requests alone can tell.
+  }
+  if (!parts) {
+    for (Queued& q : batch) run_alone(q.request);
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].request.responder.respond(wire::InferResponse{std::move((*parts)[i])});
+  }
+}
+
+}  // namespace carton::runner
