@@ -17,6 +17,10 @@ using wire::JsonValue;
 
 // Rows of the agreement check, at most: each split's threshold gives three.
 constexpr std::size_t kMaxCheckRows = 4096;
+// The check's rows hold at most this many values (16 MiB), and a model with more
+// features than half of it is left to XGBoost: its feature count is the model file's
+// word, and the check must not be what exhausts the runner's memory.
+constexpr std::size_t kMaxCheckValues = std::size_t(1) << 22;
 
 const JsonValue& member(const JsonValue& v, const char* key) {
   const JsonValue* m = v.find(key);
@@ -100,6 +104,12 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
       }
       const auto first = static_cast<std::int32_t>(w->nodes_.size());
       w->roots_.push_back(static_cast<std::uint32_t>(first));
+      // A walk must end: with the root no node's child and every other node the child
+      // of at most one, a path from the root never meets a node twice (a node's one
+      // parent is the step before it), so it takes at most n steps. A model file that
+      // links a child back to its ancestor is hostile input, and is left to XGBoost,
+      // whose child check at Load bounds it.
+      std::vector<std::uint8_t> parents(n, 0);
       for (std::size_t i = 0; i < n; ++i) {
         Node node;
         const long l = std::strtol(left[i].text.c_str(), nullptr, 10);
@@ -107,6 +117,9 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
         if (l != -1) {
           if (l <= 0 || r <= 0 || std::size_t(l) >= n || std::size_t(r) >= n) {
             throw std::invalid_argument("a child index out of range");
+          }
+          if (l == r || ++parents[std::size_t(l)] > 1 || ++parents[std::size_t(r)] > 1) {
+            throw std::invalid_argument("a node that is the child of two (not a tree)");
           }
           node.left = first + static_cast<std::int32_t>(l);
           node.right = first + static_cast<std::int32_t>(r);
@@ -131,12 +144,17 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
   // Rows that reach every branch: for each split, its feature at the threshold, just
   // below and just above it (other features missing), then a row of all missing.
   const std::uint64_t f = w->features_;
+  if (f == 0 || f > kMaxCheckValues / 2) {
+    if (why) *why = "the runner does not walk this model's trees: " + std::to_string(f) + " features, more than " +
+                    std::to_string(kMaxCheckValues / 2) + " (its check would hold too many values)";
+    return nullptr;
+  }
   std::vector<float> rows;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (const Node& node : w->nodes_) {
     if (node.left < 0) continue;
     for (float v : {node.value, std::nextafter(node.value, -INFINITY), std::nextafter(node.value, INFINITY)}) {
-      if (rows.size() / f >= kMaxCheckRows) break;
+      if (rows.size() / f >= kMaxCheckRows || rows.size() + 2 * f > kMaxCheckValues) break;
       // Other features take this row's index pattern: some missing, some the threshold.
       const std::size_t at = rows.size();
       rows.resize(at + f, nan);

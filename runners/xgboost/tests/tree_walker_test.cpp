@@ -1,0 +1,108 @@
+// The runner's own walk of a model's trees (tree_walker.hpp), which answers requests of
+// up to 64 rows in place of XGBoost: it must give XGBoost's bits on rows it was never
+// checked on, and it must stay out of the way of any model it cannot walk exactly,
+// a hostile one included.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "booster.hpp"
+#include "tree_walker.hpp"
+#include "xgboost_models.hpp"
+
+using namespace carton;
+using namespace carton::xgboost_test;
+namespace xgb = carton::runners::xgboost;
+
+namespace {
+
+std::string file_text(const std::string& file) {
+  std::ifstream in(Models::get().dir(file), std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+xgb::Booster booster_from(const std::string& text) {
+  return xgb::Booster(wire::Bytes::copy_of(text.data(), text.size()), 1);
+}
+
+std::vector<float> xgboost_predicts(const xgb::Booster& booster, const std::string& config,
+                                    const std::vector<float>& rows, std::uint64_t n) {
+  std::vector<float> out;
+  booster.predict(xgb::DenseRows::packed(rows.data(), n, booster.num_features()), config, nullptr,
+                  [&](const xgb::Prediction& p) { out.assign(p.values, p.values + p.size()); });
+  return out;
+}
+
+// `n` rows of the model's features, normal values with every seventh one missing.
+std::vector<float> random_rows(std::uint64_t n, std::uint64_t features, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> value(0.f, 1.5f);
+  std::vector<float> rows(n * features);
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = gen() % 7 == 0 ? std::nanf("") : value(gen);
+  return rows;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(walked_trees_give_xgboost_bits_on_rows_never_checked) {
+  for (const char* model : {"regression/model.json", "binary/model.json", "multiclass/model.json",
+                            "softmax/model.json", "regression32/model.json"}) {
+    BOOST_TEST_CONTEXT(model) {
+      const auto booster = booster_from(file_text(model));
+      for (bool margin : {false, true}) {
+        const xgb::PredictConfig config{margin, 0, 0, std::nan("")};
+        const std::string predict_config = xgb::Booster::predict_config(config);
+        std::string why;
+        const auto walker = xgb::TreeWalker::make(booster, config, predict_config, &why);
+        BOOST_REQUIRE_MESSAGE(walker, why);
+        const std::uint64_t n = 64;
+        const auto rows = random_rows(n, booster.num_features(), margin ? 11 : 7);
+        const auto expected = xgboost_predicts(booster, predict_config, rows, n);
+        std::vector<float> got(n * walker->outputs_per_row());
+        walker->predict(rows.data(), n, got.data());
+        BOOST_REQUIRE_EQUAL(got.size(), expected.size());
+        BOOST_TEST(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_model_whose_nodes_share_a_child_is_left_to_xgboost) {
+  // The first tree's root gets the same node as its left and right child: XGBoost
+  // loads and predicts it (a walk still ends), but it is no tree, and a model file that
+  // can do this can also link a child back to its ancestor, which no walk survives.
+  std::string text = file_text("regression/model.json");
+  const std::string right = "\"right_children\":[";
+  const auto at = text.find(right);
+  BOOST_REQUIRE(at != std::string::npos);
+  const auto first_end = text.find_first_of(",]", at + right.size());
+  const auto left_at = text.find("\"left_children\":[");
+  BOOST_REQUIRE(left_at != std::string::npos);
+  const auto left_end = text.find_first_of(",]", left_at + 17);
+  const std::string root_left = text.substr(left_at + 17, left_end - left_at - 17);
+  text.replace(at + right.size(), first_end - at - right.size(), root_left);
+
+  const auto booster = booster_from(text);
+  const xgb::PredictConfig config{false, 0, 0, std::nan("")};
+  std::string why;
+  BOOST_TEST(!xgb::TreeWalker::make(booster, config, xgb::Booster::predict_config(config), &why));
+  BOOST_TEST(why.find("the child of two") != std::string::npos, why);
+}
+
+BOOST_AUTO_TEST_CASE(models_outside_what_it_walks_are_left_to_xgboost) {
+  const auto booster = booster_from(file_text("regression/model.json"));
+  std::string why;
+  const xgb::PredictConfig ranged{false, 0, 3, std::nan("")};
+  BOOST_TEST(!xgb::TreeWalker::make(booster, ranged, xgb::Booster::predict_config(ranged), &why));
+  BOOST_TEST(why.find("an iteration range") != std::string::npos, why);
+
+  const auto multi = booster_from(file_text("multitarget/model.json"));
+  const xgb::PredictConfig plain{false, 0, 0, std::nan("")};
+  BOOST_TEST(!xgb::TreeWalker::make(multi, plain, xgb::Booster::predict_config(plain), &why));
+  BOOST_TEST(!why.empty());
+}
