@@ -224,7 +224,7 @@ def new_runner_project(prefix: str, project: str, kind: str = "model") -> None:
         # The three methods that are the framework's, and none of the protocol's.
         for line in ("class XgboostHandler : public carton::runner::ModelHandler<XgboostModel> {",
                      "load_served_model(const carton::wire::LoadRequest& request) override;",
-                     "std::string pack_file_name(const carton::wire::PackRequest& request) override;",
+                     "std::string pack_file_name(const carton::wire::PackRequest& request, const std::string& file) override;",
                      "Tensors infer(const XgboostModel& model, Tensors inputs) override;"):
             if line not in header:
                 raise Failure(f"the ModelHandler skeleton lacks `{line}`:\n{header}")
