@@ -1,0 +1,60 @@
+// carton-runner-sandbox-probe: a runner, built with carton_add_runner and confined by
+// run() as every runner is, whose InferWithTensors performs the hostile acts of
+// probe_acts.hpp from inside its handler, then has its child check (the same binary,
+// --probe-child) perform them too, and answers both tables as string tensors
+// "runner" and "child". An input named "status" answers this process's sandbox
+// status lines from /proc/self/status instead, and performs nothing.
+#include <cstring>
+#include <fstream>
+
+#include "carton/runner/child_check.hpp"
+#include "carton/runner/run.hpp"
+#include "probe_acts.hpp"
+
+namespace {
+
+using namespace carton;
+constexpr const char* kChildFlag = "--probe-child";
+
+class ProbeHandler : public runner::RunnerHandler {
+ public:
+  void on_load(wire::LoadRequest, runner::LoadResponder responder) override { responder.respond({}); }
+  void on_pack(wire::PackRequest, runner::PackResponder responder) override { responder.fail("no pack"); }
+  void on_seal(wire::SealRequest, runner::SealResponder responder) override { responder.fail("no seal"); }
+  void on_infer_with_handle(wire::InferWithHandleRequest, runner::InferResponder responder) override {
+    responder.fail("no handles");
+  }
+  void on_infer_with_tensors(wire::InferWithTensorsRequest request, runner::InferResponder responder) override {
+    wire::Map<std::string, wire::Tensor> out;
+    if (request.tensors.find("status") != request.tensors.end()) {
+      std::ifstream in("/proc/self/status");
+      std::string line, status;
+      while (std::getline(in, line)) {
+        if (line.rfind("NoNewPrivs", 0) == 0 || line.rfind("Seccomp", 0) == 0 || line.rfind("CapEff", 0) == 0) {
+          status += line + "\n";
+        }
+      }
+      out.insert_or_assign("status", wire::Tensor::from_strings({1}, {status}));
+      return responder.respond(wire::InferResponse{std::move(out)});
+    }
+    const std::string mine = sandbox_test::format_results(sandbox_test::run_acts(CARTON_PROBE_USER_FILE));
+    const runner::ChildExit child = runner::run_child_check({}, "/proc/self/exe", kChildFlag, std::chrono::seconds(30));
+    if (!child.ok()) return responder.fail("the probe's child check " + child.describe(std::chrono::seconds(30)));
+    out.insert_or_assign("runner", wire::Tensor::from_strings({1}, {mine}));
+    out.insert_or_assign("child", wire::Tensor::from_strings({1}, {child.output}));
+    responder.respond(wire::InferResponse{std::move(out)});
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], kChildFlag) == 0) {
+    runner::read_child_input();  // confines the child, as every child check's does
+    const std::string text = sandbox_test::format_results(sandbox_test::run_acts(CARTON_PROBE_USER_FILE));
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  ProbeHandler handler;
+  return runner::run(argc, argv, handler, {"carton-runner-sandbox-probe", "0.1.0"});
+}
