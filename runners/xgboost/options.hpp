@@ -22,7 +22,10 @@
 //   check_in_child     bool     true        load the model once in a child process
 //                                            first, so that a model which crashes
 //                                            XGBoost fails the Load instead of killing
-//                                            the runner (model_file.hpp)
+//                                            the runner (model_file.hpp); false is
+//                                            refused: the model may not skip its own
+//                                            check, the operator can
+//                                            (CARTON_RUNNER_CHILD_CHECK=off)
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -166,6 +167,19 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
     exit.value = WEXITSTATUS(status);
   }
   return exit;
+}
+
+bool read_check_in_child(RunnerOptions& options, std::string_view key) {
+  const bool asked = options.boolean(key, true);
+  const char* env = std::getenv(kChildCheckVariable);
+  if (env && std::string_view(env) == "off") return false;
+  if (!asked) {
+    throw std::invalid_argument("runner option '" + std::string(key) +
+                                "' = false is refused: the model's own manifest may not switch off the check that "
+                                "guards the runner from it; the operator can, by starting the runner with " +
+                                kChildCheckVariable + "=off");
+  }
+  return true;
 }
 
 std::vector<char> read_child_input() {
