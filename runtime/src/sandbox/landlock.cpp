@@ -1,5 +1,7 @@
 #include "landlock.hpp"
 
+#include "carton/runtime/trace.hpp"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
@@ -136,6 +138,15 @@ LandlockPaths runner_paths(const std::vector<std::string>& extra_read_only, bool
 #endif
   for (const char* f : {"/dev/zero", "/dev/urandom", "/dev/random"}) p.read_only.emplace_back(f);
   p.read_write.emplace_back("/dev/null");
+  // The operator's trace file (carton/runtime/trace.hpp), opened after the re-exec: a
+  // rule needs the file to exist, so it is created here, empty, and only it is writable.
+  if (const char* trace = std::getenv(runtime::TraceWriter::kEnvVar); trace && *trace) {
+    const int fd = ::open(trace, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::close(fd);
+      p.read_write.emplace_back(trace);
+    }
+  }
   const std::string self = real("/proc/self/exe");
   for (const auto& d : mapped_object_dirs(self)) p.read_only.push_back(d);
   for (const auto& e : extra_read_only) p.read_only.push_back(e);
