@@ -154,6 +154,18 @@ void confine_process(char** argv, const std::vector<std::string>& extra_read_onl
   append(enforced, "seccomp");
   if (g_state.mode == Mode::require && !missing.empty()) refuse(name, "required, but missing: " + missing);
 
+  // Landlock covered only this thread. When it is the only one (no library started a
+  // thread before main()), that is the whole process and every later thread inherits
+  // it: the re-exec, which loads and relocates every library a second time (seconds
+  // for libtorch on a busy machine), would buy nothing.
+  if (status_field("Threads") == "1") {
+    g_state.enforced = enforced;
+    g_state.missing = missing;
+    g_state.parent_pid = ::getppid();
+    g_state.active = true;
+    return;
+  }
+
   const std::string marker = std::to_string(::getpid()) + " " + enforced + "|" + missing;
   ::setenv(kMarkerVariable, marker.c_str(), 1);
   ::execve("/proc/self/exe", argv, environ);
