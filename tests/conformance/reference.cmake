@@ -55,7 +55,7 @@ if(CARTON_REFERENCE_DIR)
     # torch (runners/onnx/tests/ref_core_check.py), and carton's discovery finding it.
     if(TARGET carton-runner-onnx)
       add_test(NAME reference_core_${_version}_onnx_load_infer
-        COMMAND ${CARTON_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/onnx/ref_core_check.py ${_dir}/ref-core
+        COMMAND ${CARTON_PYTHON} ${PROJECT_SOURCE_DIR}/runners/onnx/tests/ref_core_check.py ${_dir}/ref-core
                 $<TARGET_FILE:carton-runner-onnx> ${CMAKE_CURRENT_BINARY_DIR}/onnx_models)
       set_tests_properties(reference_core_${_version}_onnx_load_infer PROPERTIES
         LABELS "conformance;reference;onnx" FIXTURES_REQUIRED onnx_models
@@ -72,7 +72,7 @@ if(CARTON_REFERENCE_DIR)
     # the real core, against python's predict, and carton's discovery finding it.
     if(TARGET carton-runner-xgboost)
       add_test(NAME reference_core_${_version}_xgboost_load_infer
-        COMMAND ${CARTON_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/xgboost/ref_core_check.py ${_dir}/ref-core
+        COMMAND ${CARTON_PYTHON} ${PROJECT_SOURCE_DIR}/runners/xgboost/tests/ref_core_check.py ${_dir}/ref-core
                 $<TARGET_FILE:carton-runner-xgboost> ${CMAKE_CURRENT_BINARY_DIR}/xgboost_models)
       set_tests_properties(reference_core_${_version}_xgboost_load_infer PROPERTIES
         LABELS "conformance;reference;xgboost" FIXTURES_REQUIRED xgboost_models
