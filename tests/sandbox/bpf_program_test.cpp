@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <functional>
+#include <iostream>
 #include <thread>
 
 #include "sandbox/seccomp_policy.hpp"
@@ -37,6 +39,8 @@ PolicyFacts test_facts() {
 // Runs `body` in a child under `stage`'s filter (and the stages below it); the
 // child's exit status is the number of the first failed expectation, 0 if none.
 int under(std::vector<Stage> stages, const std::function<int()>& body) {
+  std::cout.flush();  // else the child's copy of the buffer is written twice
+  std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
