@@ -3,12 +3,20 @@
 // probe_acts.hpp from inside its handler, then has its child check (the same binary,
 // --probe-child) perform them too, and answers both tables as string tensors
 // "runner" and "child". An input named "status" answers this process's sandbox
-// status lines from /proc/self/status instead, and performs nothing.
+// status lines from /proc/self/status instead, and performs nothing. Every other
+// request is the noop runner's (an echo), and each Load performs the acts first and
+// logs how many were refused: so the probed runner can also take carton's real-core
+// smoke run (ref-core RUNNER smoke), as a hostile model's runner would.
 #include <cstring>
 #include <fstream>
 
+#include <boost/log/trivial.hpp>
+
+#include <cerrno>
+
 #include "carton/runner/child_check.hpp"
 #include "carton/runner/run.hpp"
+#include "noop_handler.hpp"
 #include "probe_acts.hpp"
 
 namespace {
@@ -16,17 +24,21 @@ namespace {
 using namespace carton;
 constexpr const char* kChildFlag = "--probe-child";
 
-class ProbeHandler : public runner::RunnerHandler {
+class ProbeHandler : public examples::NoopHandler {
  public:
-  void on_load(wire::LoadRequest, runner::LoadResponder responder) override { responder.respond({}); }
-  void on_pack(wire::PackRequest, runner::PackResponder responder) override { responder.fail("no pack"); }
-  void on_seal(wire::SealRequest, runner::SealResponder responder) override { responder.fail("no seal"); }
-  void on_infer_with_handle(wire::InferWithHandleRequest, runner::InferResponder responder) override {
-    responder.fail("no handles");
+  void on_load(wire::LoadRequest request, runner::LoadResponder responder) override {
+    const auto results = sandbox_test::run_acts(CARTON_PROBE_USER_FILE);
+    std::size_t refused = 0;
+    for (const auto& r : results) refused += r.error == EPERM || r.error == EACCES;
+    BOOST_LOG_TRIVIAL(info) << "sandbox probe: " << refused << " of " << results.size() << " hostile acts refused";
+    NoopHandler::on_load(std::move(request), std::move(responder));
   }
   void on_infer_with_tensors(wire::InferWithTensorsRequest request, runner::InferResponder responder) override {
+    const bool acts = request.tensors.find("acts") != request.tensors.end();
+    const bool status_only = request.tensors.find("status") != request.tensors.end();
+    if (!acts && !status_only) return NoopHandler::on_infer_with_tensors(std::move(request), std::move(responder));
     wire::Map<std::string, wire::Tensor> out;
-    if (request.tensors.find("status") != request.tensors.end()) {
+    if (status_only) {
       std::ifstream in("/proc/self/status");
       std::string line, status;
       while (std::getline(in, line)) {

@@ -1,8 +1,9 @@
 # The sandbox from inside a real runner process (tests/sandbox/sandbox_probe_test.cpp).
-if(TARGET carton_mock)
+if(TARGET carton_mock AND TARGET carton_noop_handler)
   carton_add_runner(carton-runner-sandbox-probe NO_INSTALL
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/probe_runner.cpp ${CMAKE_CURRENT_LIST_DIR}/probe_acts.cpp
     RUNNER_NAME sandbox-probe FRAMEWORK_VERSION 1.0.0)
+  target_link_libraries(carton-runner-sandbox-probe PRIVATE carton_noop_handler)
   target_compile_definitions(carton-runner-sandbox-probe PRIVATE
     CARTON_PROBE_USER_FILE="${PROJECT_SOURCE_DIR}/README.md")
   carton_add_test(test_sandbox
