@@ -90,7 +90,10 @@ std::vector<sock_filter> build_policy(Stage stage, const PolicyFacts& f) {
 #else
     p.unless_arg_has_bits(SYS_clone, 0, CLONE_THREAD, deny);
 #endif
-    constexpr std::uint32_t kWriting = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE;
+    // O_TMPFILE's own bit: glibc's __O_TMPFILE also holds O_DIRECTORY, which would
+    // refuse every directory opened for reading.
+    constexpr std::uint32_t kTmpFileBit = 020000000;
+    constexpr std::uint32_t kWriting = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | kTmpFileBit;
 #if defined(__x86_64__)
     p.when_arg_has_bits(SYS_open, 1, kWriting, deny);
     p.always(SYS_creat, deny);
