@@ -11,7 +11,12 @@
 #                   [COMPAT_VERSION <n>] [RELEASE_DATE <RFC 3339>]
 #                   [INSTALL_DIR <dir>] [COMPONENT <component>] [NO_INSTALL]
 #                   [PACKAGE] [PACKAGE_NAME <deb name>] [PACKAGE_DEPENDS <dep>...]
-#                   [PACKAGE_SUMMARY <line>] [PACKAGE_DESCRIPTION <text>])
+#                   [PACKAGE_SUMMARY <line>] [PACKAGE_DESCRIPTION <text>]
+#                   [SANDBOX_READ_ONLY <path>...])
+#
+#   The runner is confined by run() (docs/sandbox.md). SANDBOX_READ_ONLY names the
+#   files and directories it must read beyond the defaults (a framework's data folder);
+#   the same as RunnerInfo::sandbox.read_only_paths in code. Absolute paths, no ':'.
 #
 #   The framework version (runner.toml's framework_version, which carton matches a
 #   model's required_framework_version against) is given, or read at configure time
@@ -136,7 +141,7 @@ endfunction()
 function(carton_add_runner target)
   cmake_parse_arguments(ARG "NO_INSTALL;PACKAGE"
     "RUNNER_NAME;FRAMEWORK_VERSION;COMPAT_VERSION;RELEASE_DATE;INSTALL_DIR;COMPONENT;PACKAGE_NAME;PACKAGE_SUMMARY;PACKAGE_DESCRIPTION"
-    "SOURCES;PACKAGE_DEPENDS;FRAMEWORK_VERSION_FROM_PKGCONFIG;FRAMEWORK_VERSION_FROM_HEADER" ${ARGN})
+    "SOURCES;PACKAGE_DEPENDS;FRAMEWORK_VERSION_FROM_PKGCONFIG;FRAMEWORK_VERSION_FROM_HEADER;SANDBOX_READ_ONLY" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "carton_add_runner(${target}) needs SOURCES")
   endif()
@@ -165,7 +170,21 @@ function(carton_add_runner target)
   if(ARG_NO_INSTALL AND ARG_PACKAGE)
     message(FATAL_ERROR "carton_add_runner(${target}): PACKAGE needs the install rules that NO_INSTALL leaves out")
   endif()
-  add_executable(${target} ${ARG_SOURCES})
+  set(_sources ${ARG_SOURCES})
+  if(ARG_SANDBOX_READ_ONLY)
+    foreach(_path IN LISTS ARG_SANDBOX_READ_ONLY)
+      if(NOT IS_ABSOLUTE "${_path}" OR _path MATCHES "[:\"\\]")
+        message(FATAL_ERROR "carton_add_runner(${target}): SANDBOX_READ_ONLY '${_path}' must be an absolute path without : \" or \\")
+      endif()
+    endforeach()
+    list(JOIN ARG_SANDBOX_READ_ONLY ":" _paths)
+    # run() reads this weak symbol (runtime/src/runner/run.cpp).
+    set(_sandbox_source ${CMAKE_CURRENT_BINARY_DIR}/CartonRunnerSandbox/${target}.cpp)
+    file(CONFIGURE OUTPUT ${_sandbox_source} CONTENT
+      "extern \"C\" const char* const carton_sandbox_read_only_paths = \"${_paths}\";\n" @ONLY)
+    list(APPEND _sources ${_sandbox_source})
+  endif()
+  add_executable(${target} ${_sources})
   target_link_libraries(${target} PRIVATE CartonRunnerSDK::runner)
   set_target_properties(${target} PROPERTIES CARTON_FRAMEWORK_VERSION "${ARG_FRAMEWORK_VERSION}")
 

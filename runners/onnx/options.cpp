@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "carton/runner/child_check.hpp"
 #include "carton/runner/runner_options.hpp"
 
 namespace carton::runners::onnx {
@@ -15,7 +16,8 @@ OnnxOptions read_options(const std::optional<wire::Map<std::string, wire::Runner
   out.networks = static_cast<int>(
       opts.integer_in("networks", out.networks, 1, kMaxNetworks, "each network holds its own weights"));
   out.fusion = opts.boolean("fusion", out.fusion);
-  out.check_in_child = opts.boolean("check_in_child", out.check_in_child);
+  // A model may ask for the check, not skip it (runner::read_check_in_child).
+  out.check_in_child = runner::read_check_in_child(opts);
   out.infer = runner::read_batch_options(opts, out.infer);
   out.infer.instances = static_cast<std::size_t>(out.networks);  // one run per network at once
   opts.refuse_unknown();

@@ -29,7 +29,9 @@
 //   check_in_child    bool     true         import the model once in a child process
 //                                            first, so that an importer crash fails the
 //                                            Load instead of killing the runner
-//                                            (import_check.hpp)
+//                                            (import_check.hpp); false is refused: the
+//                                            model may not skip its own check, the
+//                                            operator can (CARTON_RUNNER_CHILD_CHECK=off)
 #pragma once
 
 #include <cstdint>

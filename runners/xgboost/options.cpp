@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "carton/runner/child_check.hpp"
 #include "carton/runner/infer_policy.hpp"
 #include "carton/runner/runner_options.hpp"
 
@@ -27,7 +28,8 @@ XGBoostOptions read_options(const std::optional<wire::Map<std::string, wire::Run
                                 ") name no round; iteration_end is past the last round used, or 0 for all");
   }
   out.validate_features = opts.boolean("validate_features", out.validate_features);
-  out.check_in_child = opts.boolean("check_in_child", out.check_in_child);
+  // A model may ask for the check, not skip it (runner::read_check_in_child).
+  out.check_in_child = runner::read_check_in_child(opts);
   out.infer = runner::read_batch_options(opts, out.infer);
   out.infer.instances = static_cast<std::size_t>(
       opts.integer_in("instances", 1, 1, kMaxInstances, "predictions at once"));

@@ -22,7 +22,10 @@
 //   check_in_child     bool     true        load the model once in a child process
 //                                            first, so that a model which crashes
 //                                            XGBoost fails the Load instead of killing
-//                                            the runner (model_file.hpp)
+//                                            the runner (model_file.hpp); false is
+//                                            refused: the model may not skip its own
+//                                            check, the operator can
+//                                            (CARTON_RUNNER_CHILD_CHECK=off)
 //   batch_max_rows     integer  64          concurrent requests are merged into one
 //                                            prediction of at most this many rows
 //                                            (runner::InferPolicy); 0 or 1: never.

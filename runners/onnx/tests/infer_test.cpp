@@ -42,8 +42,21 @@ BOOST_AUTO_TEST_CASE(exported_models_match_torch_at_batch_1_5_and_64) {
 }
 
 BOOST_AUTO_TEST_CASE(without_fusion_and_without_the_import_check) {
-  mock::MockCore core(runner_options());
+  // The operator, not the model, turns the import check off.
+  auto options = runner_options();
+  options.environment["CARTON_RUNNER_CHILD_CHECK"] = "off";
+  mock::MockCore core(options);
   load(core, "cnn", opts({{"fusion", wire::BooleanOpt{false}}, {"check_in_child", wire::BooleanOpt{false}}}));
+  check_outputs(kCases[1], 5, infer(core, inputs_of("cnn", 5, {"image"})));
+}
+
+BOOST_AUTO_TEST_CASE(a_model_cannot_switch_off_its_own_import_check) {
+  mock::MockCore core(runner_options());
+  const std::string error =
+      error_of([&] { load(core, "cnn", opts({{"check_in_child", wire::BooleanOpt{false}}})); });
+  BOOST_TEST(error.find("CARTON_RUNNER_CHILD_CHECK=off") != std::string::npos, error);
+  // Asking for it is fine.
+  load(core, "cnn", opts({{"check_in_child", wire::BooleanOpt{true}}}));
   check_outputs(kCases[1], 5, infer(core, inputs_of("cnn", 5, {"image"})));
 }
 

@@ -2,16 +2,19 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
+
+#include "sandbox/confine.hpp"
 
 extern char** environ;
 
@@ -29,7 +32,8 @@ constexpr std::chrono::milliseconds kPollInterval{2};
 
 // A memfd holding `bytes`, positioned at its start.
 int input_memfd(const wire::Bytes& bytes) {
-  const int fd = ::memfd_create("carton-child-check", MFD_CLOEXEC);
+  // Sealed non-executable where the kernel can: the runner's seccomp filter requires it.
+  const int fd = ::memfd_create("carton-child-check", sandbox::memfd_flags());
   if (fd < 0) fail_errno("memfd_create");
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -48,6 +52,48 @@ int input_memfd(const wire::Bytes& bytes) {
     fail_errno("lseek");
   }
   return fd;
+}
+
+// fork and exec, with `input` as stdin, `output` as stdout, /dev/null as stderr; before
+// the exec the child enters the Landlock `ruleset` (when >= 0), a domain nested in the
+// runner's. Only async-signal-safe calls between fork and exec: the runner is
+// multi-threaded. An exec failure comes back through a close-on-exec pipe.
+pid_t spawn(const char* binary, char* const argv[], int input, int output, int ruleset) {
+  int status[2];
+  if (::pipe2(status, O_CLOEXEC) != 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    ::close(status[0]);
+    ::close(status[1]);
+    errno = err;
+    return -1;
+  }
+  if (pid == 0) {
+    int err = 0;
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (::dup2(input, 0) < 0 || ::dup2(output, 1) < 0 || null < 0 || ::dup2(null, 2) < 0) err = errno;
+    // No new privileges is already set: the runner set it before its own exec.
+    if (!err && ruleset >= 0 && ::syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) err = errno;
+    if (!err) {
+      ::execve(binary, argv, environ);
+      err = errno;
+    }
+    [[maybe_unused]] const ssize_t n = ::write(status[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(status[1]);
+  int err = 0;
+  ssize_t n;
+  while ((n = ::read(status[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  ::close(status[0]);
+  if (n == sizeof err) {
+    ::waitpid(pid, nullptr, 0);
+    errno = err;
+    return -1;
+  }
+  return pid;
 }
 
 // What the exited child left in the pipe, up to kChildOutputBytes.
@@ -88,20 +134,14 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
     ::close(fd);
     fail_errno("pipe2");
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fd, 0);  // dup2 clears close-on-exec on fd 0
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   char* argv[] = {const_cast<char*>(binary.c_str()), const_cast<char*>(flag.c_str()), nullptr};
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = spawn(binary.c_str(), argv, fd, out[1], sandbox::check_child_ruleset());
+  const int spawn_errno = errno;
   ::close(fd);
   ::close(out[1]);
-  if (rc != 0) {
+  if (pid < 0) {
     ::close(out[0]);
-    errno = rc;
+    errno = spawn_errno;
     fail_errno("cannot start " + binary);
   }
   const auto until = std::chrono::steady_clock::now() + deadline;
@@ -129,7 +169,22 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
   return exit;
 }
 
+bool read_check_in_child(RunnerOptions& options, std::string_view key) {
+  const bool asked = options.boolean(key, true);
+  const char* env = std::getenv(kChildCheckVariable);
+  if (env && std::string_view(env) == "off") return false;
+  if (!asked) {
+    throw std::invalid_argument("runner option '" + std::string(key) +
+                                "' = false is refused: the model's own manifest may not switch off the check that "
+                                "guards the runner from it; the operator can, by starting the runner with " +
+                                kChildCheckVariable + "=off");
+  }
+  return true;
+}
+
 std::vector<char> read_child_input() {
+  // Stricter than the runner it came from, before the first byte of the model.
+  sandbox::confine_check_child();
   std::vector<char> out;
   char buf[1 << 16];
   for (;;) {

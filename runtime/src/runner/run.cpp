@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "carton/runner/serve.hpp"
 #include "carton/runner/startup.hpp"
@@ -13,10 +15,17 @@
 #include "carton/runtime/parent_death.hpp"
 #include "carton/wire/core_revision.hpp"
 #include "carton/wire/limits.hpp"
+#include "sandbox/confine.hpp"
 
 #ifndef CARTON_SDK_VERSION
 #define CARTON_SDK_VERSION "unknown"
 #endif
+
+// carton_add_runner(... SANDBOX_READ_ONLY <path>...) defines it in a generated source
+// of the runner: a ':'-separated list. Weak: most runners do not define it.
+extern "C" {
+__attribute__((weak)) extern const char* const carton_sandbox_read_only_paths;
+}
 
 namespace carton::runner {
 namespace {
@@ -28,9 +37,25 @@ wire::CoreRevision parse_revision(const std::string& text) {
                                                     wire::core_revision_names() + ")");
 }
 
+std::vector<std::string> sandbox_read_only(const RunnerInfo& info) {
+  std::vector<std::string> out = info.sandbox.read_only_paths;
+  if (&carton_sandbox_read_only_paths != nullptr && carton_sandbox_read_only_paths) {
+    std::string_view list = carton_sandbox_read_only_paths;
+    while (!list.empty()) {
+      const auto colon = list.find(':');
+      if (colon != 0) out.emplace_back(list.substr(0, colon));
+      if (colon == std::string_view::npos) break;
+      list.remove_prefix(colon + 1);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 detail::Startup detail::start(int argc, char** argv, const RunnerInfo& info) {
+  // Before anything reads the command line or the core's bytes; re-executes the binary.
+  sandbox::confine_process(argv, sandbox_read_only(info), info.name);
   CLI::App app{info.name + ": a carton runner (carton-runner-sdk " CARTON_SDK_VERSION ")"};
   std::string uds_path;
   const char* env_revision = std::getenv("CARTON_CORE_REVISION");
@@ -67,6 +92,9 @@ detail::Startup detail::start(int argc, char** argv, const RunnerInfo& info) {
     runtime::install_log_bridge(out.options.logs, boost::log::trivial::trace, out.options.trace);
     runtime::UniqueFd bootstrap = runtime::connect_unix(uds_path);
     out.channels = runtime::receive_channels(bootstrap.get(), std::chrono::milliseconds(bootstrap_timeout_ms));
+    // The last socket is connected: from here no socket, connect, ... (its log record
+    // waits in the forwarder until the core's log channel is served).
+    sandbox::confine_after_connect();
   } catch (const std::exception& e) {
     std::cerr << info.name << ": " << e.what() << "\n";
     out.exit_code = 1;

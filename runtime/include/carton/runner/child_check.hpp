@@ -17,8 +17,10 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "carton/runner/runner_options.hpp"
 #include "carton/wire/bytes.hpp"
 
 namespace carton::runner {
@@ -43,7 +45,19 @@ struct ChildExit {
 ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, const std::string& flag,
                           std::chrono::milliseconds deadline);
 
-// The child's side: the whole of stdin.
+// The child's side: the whole of stdin. It first confines the child further than the
+// runner (no exec, no new process, no file opened for writing): call it before the
+// framework sees a byte of the model.
 std::vector<char> read_child_input();
+
+// The environment variable through which the operator (never the model) turns child
+// checks off: CARTON_RUNNER_CHILD_CHECK=off.
+inline constexpr const char* kChildCheckVariable = "CARTON_RUNNER_CHILD_CHECK";
+
+// Reads the runner option `key` (default true) that asks for a child check. Runner
+// options come from the model's own manifest, so a model may only ask for the check,
+// never skip it: `false` throws std::invalid_argument naming kChildCheckVariable,
+// unless the operator set it to "off", which skips every check whatever the option.
+bool read_check_in_child(RunnerOptions& options, std::string_view key = "check_in_child");
 
 }  // namespace carton::runner
