@@ -189,3 +189,75 @@ BOOST_AUTO_TEST_CASE(thirty_two_infers_in_flight) {
   }
   BOOST_TEST(core.violations().empty());
 }
+
+namespace {
+
+// Sends `requests`, each "x" as given, all before the first reply is read, and returns
+// each reply's tensors in the order sent.
+std::vector<wire::Map<std::string, Tensor>> in_flight(mock::MockCore& core, const std::vector<Tensor>& requests) {
+  std::vector<wire::RpcId> ids;
+  for (const auto& x : requests) ids.push_back(core.send(wire::InferWithTensorsRequest{{{"x", x}}, false}));
+  std::vector<wire::Map<std::string, Tensor>> out;
+  for (const auto& id : ids) {
+    const auto replies = core.wait(id);
+    BOOST_REQUIRE(replies.size() == 1u);
+    const auto* infer = std::get_if<wire::InferResponse>(&replies[0].data);
+    BOOST_REQUIRE_MESSAGE(infer != nullptr, "request " << id.value << " got no InferResponse");
+    out.push_back(infer->tensors);
+  }
+  return out;
+}
+
+// Request i: (1 + i % 3) rows of 3 floats, every value distinct across requests.
+std::vector<Tensor> rows_of_three(int n) {
+  std::vector<Tensor> out;
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t rows = 1 + i % 3;
+    std::vector<float> v(rows * 3);
+    for (std::size_t j = 0; j < v.size(); ++j) v[j] = static_cast<float>(100 * i + j);
+    out.push_back(Tensor::from_values<float>({rows, 3}, v));
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(merged_requests_each_get_their_own_rows_back) {
+  mock::MockCore core(runner_options());
+  load(core, "doubler", opts({{"batch_max_rows", wire::IntegerOpt{64}}}));
+  const auto sent = rows_of_three(48);
+  const auto got = in_flight(core, sent);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    BOOST_TEST_CONTEXT("request " << i) {
+      const auto& y = got[i].at("x");
+      BOOST_TEST(y.shape() == sent[i].shape(), boost::test_tools::per_element());
+      auto expected = sent[i].values<float>();
+      for (auto& v : expected) v *= 2;
+      BOOST_TEST(y.values<float>() == expected, boost::test_tools::per_element());
+    }
+  }
+  BOOST_TEST(core.violations().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_script_that_is_not_per_row_answers_each_request_alone) {
+  // column_sums answers x.sum(0): merged, its output has 3 values, not one per row, so
+  // the SDK runs each request again alone, and each gets its own columns' sums.
+  mock::MockCore core(runner_options());
+  load(core, "column_sums", opts({{"batch_max_rows", wire::IntegerOpt{64}}}));
+  const auto sent = rows_of_three(24);
+  const auto got = in_flight(core, sent);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    BOOST_TEST_CONTEXT("request " << i) {
+      const auto x = sent[i].values<float>();
+      std::vector<float> sums(3, 0.f);
+      for (std::size_t j = 0; j < x.size(); ++j) sums[j % 3] += x[j];
+      BOOST_TEST(got[i].at("sums").values<float>() == sums, boost::test_tools::per_element());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_batching_option_out_of_range_fails_the_load_by_name) {
+  mock::MockCore core(runner_options());
+  const auto message = error_of([&] { load(core, "doubler", opts({{"batch_max_delay_us", wire::IntegerOpt{-1}}})); });
+  BOOST_TEST(message.find("batch_max_delay_us") != std::string::npos, message);
+}

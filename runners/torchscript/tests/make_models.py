@@ -92,7 +92,15 @@ class Identity(torch.nn.Module):
         return {"same": inputs["x"], "transposed": inputs["x"].t()}
 
 
+class ColumnSums(torch.nn.Module):
+    # Not batch-polymorphic: its output is per column, not per row, so requests merged
+    # along dimension 0 must each be run again alone.
+    def forward(self, inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        return {"sums": inputs["x"].sum(0)}
+
+
 MODELS = {
+    "column_sums": ColumnSums,
     "doubler": Doubler,
     "mixed": Mixed,
     "count_inputs": CountInputs,
