@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -96,6 +98,31 @@ BOOST_AUTO_TEST_CASE(runner_traps_report_and_return_eperm) {
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 9;
     if (test_facts().memfd_noexec_seal && fails_with(::memfd_create("x", MFD_CLOEXEC), EPERM)) return 10;
     std::thread([] {}).join();  // threads are still made
+    return 0;
+  }) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(runner_acts_on_itself_and_its_threads_never_on_another_process) {
+  BOOST_TEST(under({Stage::startup, Stage::runner}, [] {
+    rlimit limit{};
+    if (::prlimit(0, RLIMIT_NOFILE, nullptr, &limit) != 0) return 1;           // glibc's getrlimit
+    if (::prlimit(::getpid(), RLIMIT_NOFILE, nullptr, &limit) != 0) return 2;
+    if (fails_with(::prlimit(::getppid(), RLIMIT_NOFILE, nullptr, &limit), EPERM)) return 3;
+    if (::setpriority(PRIO_PROCESS, 0, ::getpriority(PRIO_PROCESS, 0)) != 0) return 4;
+    if (fails_with(::setpriority(PRIO_USER, ::getuid(), 0), EPERM)) return 5;
+    cpu_set_t cpus;
+    if (::sched_getaffinity(0, sizeof cpus, &cpus) != 0) return 6;
+    if (fails_with(::sched_setaffinity(::getppid(), sizeof cpus, &cpus), EPERM)) return 7;
+    // A thread naming itself by its id (pthread_setaffinity_np does): the filter
+    // refuses it, the SIGSYS handler redoes it for the calling thread.
+    int in_thread = 0;
+    std::thread([&] {
+      const pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
+      if (::sched_setaffinity(tid, sizeof cpus, &cpus) != 0) in_thread = 8;
+      else if (::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), ::getpriority(PRIO_PROCESS, 0)) != 0) in_thread = 9;
+    }).join();
+    if (in_thread != 0) return in_thread;
+    if (fails_with(::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600), EPERM)) return 10;
     return 0;
   }) == 0);
 }

@@ -12,7 +12,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <mqueue.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -167,6 +170,49 @@ int setns_uts() {
   return err;
 }
 
+// Each of these would act on the core (the parent) if allowed; each asks for what the
+// core already has, so that a sandbox that lets it through harms nothing.
+int prlimit_parent(pid_t parent) {
+  rlimit old{};
+  return result_of(::prlimit(parent, RLIMIT_NOFILE, nullptr, &old));
+}
+
+int renice_parent(pid_t parent) {
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(parent));
+  if (errno != 0) return errno;
+  return result_of(::setpriority(PRIO_PROCESS, static_cast<id_t>(parent), nice));
+}
+
+int renice_own_user() {
+  errno = 0;
+  const int nice = ::getpriority(PRIO_USER, ::getuid());
+  if (errno != 0) return errno;
+  return result_of(::setpriority(PRIO_USER, ::getuid(), nice));
+}
+
+int pin_parent_cpus(pid_t parent) {
+  cpu_set_t cpus;
+  if (::sched_getaffinity(parent, sizeof cpus, &cpus) != 0) return errno;
+  return result_of(::sched_setaffinity(parent, sizeof cpus, &cpus));
+}
+
+int sysv_shared_memory() {
+  const int id = ::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  if (id < 0) return errno;
+  ::shmctl(id, IPC_RMID, nullptr);
+  return 0;
+}
+
+int posix_message_queue(const std::string& tag) {
+  const std::string name = "/carton-sandbox-probe-" + tag;
+  const mqd_t q = ::mq_open(name.c_str(), O_CREAT | O_RDWR, 0600, nullptr);
+  if (q == static_cast<mqd_t>(-1)) return errno;
+  ::mq_close(q);
+  ::mq_unlink(name.c_str());
+  return 0;
+}
+
 }  // namespace
 
 std::vector<ActResult> run_acts(const std::string& user_file) {
@@ -216,6 +262,13 @@ std::vector<ActResult> run_acts(const std::string& user_file) {
   act("userfaultfd", result_of(::syscall(SYS_userfaultfd, O_CLOEXEC)));
   act("prctl_set_ptracer_any", result_of(::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0)));
   act("pidfd_getfd_parent", result_of(::syscall(SYS_pidfd_getfd, -1, 0, 0)));
+  act("pidfd_open_parent", result_of(::syscall(SYS_pidfd_open, parent, 0)));
+  act("prlimit_parent", prlimit_parent(parent));
+  act("setpriority_parent", renice_parent(parent));
+  act("setpriority_every_process_of_the_user", renice_own_user());
+  act("sched_setaffinity_parent", pin_parent_cpus(parent));
+  act("sysv_shared_memory", sysv_shared_memory());
+  act("posix_message_queue", posix_message_queue(tag));
   return r;
 }
 

@@ -72,6 +72,22 @@ void BpfProgram::unless_arg_in(int nr, int arg, const std::vector<std::uint32_t>
   add_rule(nr, body);
 }
 
+void BpfProgram::unless_args_in(int nr, const std::vector<ArgIn>& conditions, std::uint32_t action) {
+  std::vector<sock_filter> body;
+  for (const ArgIn& c : conditions) {
+    body.push_back(load(arg_low(c.arg)));
+    const std::size_t n = c.allowed.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      // A match jumps over the remaining compares and this condition's denial, to the
+      // next condition (or the allow).
+      body.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, c.allowed[i], static_cast<std::uint8_t>(n - i), 0));
+    }
+    body.push_back(ret(action));
+  }
+  body.push_back(ret(SECCOMP_RET_ALLOW));
+  add_rule(nr, body);
+}
+
 void BpfProgram::when_arg_has_bits(int nr, int arg, std::uint32_t mask, std::uint32_t action) {
   add_rule(nr, {load(arg_low(arg)), jump(BPF_JMP | BPF_JSET | BPF_K, mask, 0, 1), ret(action), ret(SECCOMP_RET_ALLOW)});
 }

@@ -22,6 +22,12 @@ class BpfProgram {
   void always(int nr, std::uint32_t action);
   // `action` unless argument `arg` equals one of `allowed`.
   void unless_arg_in(int nr, int arg, const std::vector<std::uint32_t>& allowed, std::uint32_t action);
+  // `action` unless every listed argument equals one of its allowed values.
+  struct ArgIn {
+    int arg;
+    std::vector<std::uint32_t> allowed;
+  };
+  void unless_args_in(int nr, const std::vector<ArgIn>& conditions, std::uint32_t action);
   // `action` when argument `arg` has any bit of `mask` set.
   void when_arg_has_bits(int nr, int arg, std::uint32_t mask, std::uint32_t action);
   // `action` unless argument `arg` has every bit of `mask` set.

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -44,7 +45,13 @@ constexpr int kNeverNeeded[] = {
     SYS_execveat, SYS_name_to_handle_at, SYS_open_by_handle_at, SYS_acct, SYS_swapon,
     SYS_swapoff, SYS_reboot, SYS_sethostname, SYS_setdomainname, SYS_settimeofday,
     SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex, SYS_syslog, SYS_quotactl,
-    SYS_fanotify_init, SYS_memfd_secret, SYS_pidfd_send_signal, SYS_tkill,
+    SYS_fanotify_init, SYS_memfd_secret, SYS_pidfd_send_signal, SYS_tkill, SYS_pidfd_open,
+    // System V IPC and POSIX message queues: objects shared with every process of the
+    // machine's IPC namespace, which Landlock does not govern (a channel out, and
+    // memory of other programs to attach).
+    SYS_shmget, SYS_shmat, SYS_shmctl, SYS_msgget, SYS_msgsnd, SYS_msgrcv, SYS_msgctl, SYS_semget,
+    SYS_semop, SYS_semtimedop, SYS_semctl, SYS_mq_open, SYS_mq_unlink, SYS_mq_timedsend,
+    SYS_mq_timedreceive, SYS_mq_notify, SYS_mq_getsetattr,
 #if defined(__x86_64__)
     SYS_iopl, SYS_ioperm, SYS_modify_ldt, SYS_uselib, SYS_vhangup,
 #endif
@@ -70,6 +77,25 @@ void deny_signals_out(BpfProgram& p, const PolicyFacts& f, std::uint32_t deny) {
   for (const int nr : {SYS_kill, SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo}) {
     p.when_arg_in(nr, 0, to, true, deny);
   }
+}
+
+// Calls that act on the process (or group, or user) their first argument names: its
+// limits, priority, scheduling, CPUs, pages. The runner shares its uid with the core,
+// so the kernel lets it lower the core's limits or priority; Landlock's scopes do not
+// cover these. Only 0 (the caller) or this process pass; a thread naming itself by its
+// own id is redone with 0 by the SIGSYS handler (sigsys_reporter.cpp), as Chromium's
+// sched handlers do.
+void deny_other_targets(BpfProgram& p, const PolicyFacts& f, std::uint32_t deny) {
+  const std::vector<std::uint32_t> me{0u, static_cast<std::uint32_t>(f.own_pid)};
+  for (const int nr : {SYS_prlimit64, SYS_sched_setaffinity, SYS_sched_setscheduler, SYS_sched_setparam,
+                       SYS_sched_setattr, SYS_migrate_pages, SYS_move_pages, SYS_get_robust_list}) {
+    p.unless_arg_in(nr, 0, me, deny);
+  }
+  // setpriority(which, who) and ioprio_set(which, who): a process only, never a
+  // process group or a user (every process of the uid, the core's among them).
+  p.unless_args_in(SYS_setpriority, {{0, {PRIO_PROCESS}}, {1, me}}, deny);
+  constexpr std::uint32_t kIoprioWhoProcess = 1;
+  p.unless_args_in(SYS_ioprio_set, {{0, {kIoprioWhoProcess}}, {1, me}}, deny);
 }
 
 }  // namespace
@@ -107,6 +133,9 @@ std::vector<sock_filter> build_policy(Stage stage, const PolicyFacts& f) {
     for (const int nr : {SYS_kill, SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo}) {
       p.unless_arg_in(nr, 0, self, deny);
     }
+    // The runner's filter lets calls on the runner's pid through: from here, that is
+    // the parent's.
+    deny_other_targets(p, f, deny);
     return p.finish();
   }
 
@@ -121,6 +150,7 @@ std::vector<sock_filter> build_policy(Stage stage, const PolicyFacts& f) {
   // An executable memfd could be run through /proc/self/fd/N, outside Landlock.
   if (f.memfd_noexec_seal) p.unless_arg_has_bits(SYS_memfd_create, 1, MFD_NOEXEC_SEAL, deny);
   deny_signals_out(p, f, deny);
+  deny_other_targets(p, f, deny);
   if (stage == Stage::startup) {
     // Start-up connects to the core's bootstrap socket, an AF_UNIX one.
     p.unless_arg_in(SYS_socket, 0, {AF_UNIX}, deny);
