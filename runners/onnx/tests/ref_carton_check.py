@@ -17,14 +17,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "conformance"))
 from ref_carton_matrix import Case, json_tensor, run_matrix  # noqa: E402
 
-CASES = {"mlp": (["x"], ["y"]), "cnn": (["image"], ["probs"]), "two_io": (["left", "right"], ["sum", "gate"])}
-TOLERANCE = 1e-4
-
-
-def recorded(models, key):
-    shapes = dict(line.split() for line in open(os.path.join(models, "expected", "shapes.txt")) if line.strip())
-    shape = [int(d) for d in shapes[key].split(",")]
-    return np.fromfile(os.path.join(models, "expected", key), "<f4").reshape(shape)
+# The same models, inputs and tolerance as the ref-core check beside this file.
+from ref_core_check import CASES, TOLERANCE, load as recorded  # noqa: E402
 
 
 def main(ref_carton, runner_dir, models):
