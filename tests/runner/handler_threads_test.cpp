@@ -156,3 +156,72 @@ BOOST_AUTO_TEST_CASE(long_handlers_sent_one_after_another_stay_on_one_thread) {
   BOOST_REQUIRE(ran_on.size() == 4u);
   for (const auto& id : ran_on) BOOST_TEST((id == ran_on[0]));
 }
+
+BOOST_AUTO_TEST_CASE(a_handler_that_steps_aside_still_lets_the_next_request_be_read) {
+  // Leadership set aside and no handler ending: the watchdog wakes a waiting thread.
+  second_request_overtakes_a_waiting_handler(2, [] { runtime::HandlerScope::step_aside(/*retake=*/true); });
+}
+
+BOOST_AUTO_TEST_CASE(sockets_set_aside_by_a_handler_that_ends_at_once_are_still_read) {
+  // step_aside without retake, and no other handler running whose end would read: the
+  // watchdog hands the sockets to a waiting thread, so every request is still answered.
+  Served served(2, [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+    runtime::HandlerScope::step_aside(/*retake=*/false);
+    sink->send(request.id, true, wire::InferResponse{});
+  });
+  for (std::uint64_t id = 0; id < 3; ++id) {
+    write_frame(served.rpc(), {{id}, wire::InferWithTensorsRequest{{}, false}});
+    BOOST_TEST(read_response_id(served.rpc()) == id);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sockets_set_aside_go_to_the_next_thread_whose_handler_ends) {
+  // Request 0 hands the sockets over (will_block) and waits; request 1, on the thread
+  // that took them, sets them aside and waits. Request 2 then sits unread until
+  // request 0's thread ends its handler: that thread reads it and runs it, while the
+  // third thread, which nobody woke, goes on waiting.
+  using Clock = std::chrono::steady_clock;
+  std::promise<void> release0, release1, started0, started1;
+  auto r0 = release0.get_future().share(), r1 = release1.get_future().share();
+  std::thread::id ran_on[3];
+  Clock::time_point aside_at, third_at;
+  Served served(2, [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+    const auto id = request.id.value;
+    ran_on[id] = std::this_thread::get_id();
+    if (id == 0) {
+      runtime::HandlerScope::will_block();
+      started0.set_value();
+      r0.wait_for(std::chrono::seconds(20));
+    } else if (id == 1) {
+      runtime::HandlerScope::step_aside(/*retake=*/true);
+      aside_at = Clock::now();
+      started1.set_value();
+      r1.wait_for(std::chrono::seconds(20));
+    } else {
+      third_at = Clock::now();
+    }
+    sink->send(request.id, true, wire::InferResponse{});
+  });
+  write_frame(served.rpc(), {{0}, wire::InferWithTensorsRequest{{}, false}});
+  BOOST_REQUIRE(started0.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  write_frame(served.rpc(), {{1}, wire::InferWithTensorsRequest{{}, false}});
+  BOOST_REQUIRE(started1.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  write_frame(served.rpc(), {{2}, wire::InferWithTensorsRequest{{}, false}});
+  release0.set_value();
+  BOOST_TEST(read_response_id(served.rpc()) == 0u);
+  BOOST_TEST(read_response_id(served.rpc()) == 2u);
+  release1.set_value();
+  BOOST_TEST(read_response_id(served.rpc()) == 1u);
+  served.finish();
+  BOOST_TEST((ran_on[1] != ran_on[0]));
+  // The watchdog may wake the third thread once the sockets have been vacant for a
+  // whole takeover period (HandlerThreads::kTakeoverAfter, 5 ms); within it, only the
+  // thread that ended its handler can have read request 2.
+  const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(third_at - aside_at);
+  if (waited < std::chrono::milliseconds(5)) {
+    BOOST_TEST((ran_on[2] == ran_on[0]));
+  } else {
+    BOOST_TEST_MESSAGE("request 2 ran " << waited.count()
+                                        << " us after the sockets were set aside: the watchdog may have read it");
+  }
+}

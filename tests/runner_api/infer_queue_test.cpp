@@ -10,6 +10,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "carton/runner/batch_rows.hpp"
@@ -31,7 +32,8 @@ struct Doubler {
 // y = 2 x, row by row, for float32 "x" [N, ...]; strings in "s" come back reversed.
 // Checks (mergeable): "x" or "s" must be there, and "x" must be float32. A NaN in "x"
 // makes the run throw (an engine error). An input named "alone" opts out of merging;
-// one named "hold" makes the run wait for `release` once it has started.
+// one named "hold" makes the run wait for `release` once it has started; one named "pair"
+// makes it wait, computing (no will_block), until another run is in progress too.
 class DoublerHandler : public runner::ModelHandler<Doubler> {
  public:
   explicit DoublerHandler(runner::InferPolicy policy) : ModelHandler("a doubler", {"model.bin"}), policy_(policy) {}
@@ -66,6 +68,10 @@ class DoublerHandler : public runner::ModelHandler<Doubler> {
       entered.set_value();
       runtime::HandlerScope::will_block();  // the next requests are read meanwhile
       release.wait();
+    }
+    if (inputs.find("pair") != inputs.end()) {
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (running.load() < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
     }
     Tensors out;
     if (const auto x = inputs.find("x"); x != inputs.end()) {
@@ -219,6 +225,30 @@ BOOST_AUTO_TEST_CASE(two_instances_and_a_small_batch_limit) {
   serve_64_mixed(handler);
   BOOST_TEST(handler.most_running.load() <= 2);
   BOOST_TEST(handler.most_rows.load() <= 4u);
+}
+
+BOOST_AUTO_TEST_CASE(two_instances_run_side_by_side_though_their_runs_never_block) {
+  // Two runs that compute without ever blocking on the I/O side must still run at once,
+  // each waiting for the other; requests sent meanwhile, while every instance runs and
+  // nobody reads, are read when a run ends and all answered.
+  DoublerHandler handler(merging(2, 0));
+  test_support::InProcessCore core(handler);
+  core.core().load({});
+  std::vector<Sent> sent;
+  for (int i = 0; i < 2; ++i) {
+    sent.push_back({Kind::kRows1x4, {{"x", rows_of(i, 1, 4)}, {"pair", rows_of(i, 1, 1)}}});
+    sent.back().id = core.send(wire::InferWithTensorsRequest{sent.back().inputs, false});
+  }
+  for (int i = 2; i < 40; ++i) {
+    sent.push_back(make(i));
+    sent.back().id = core.send(wire::InferWithTensorsRequest{sent.back().inputs, false});
+  }
+  for (const Sent& s : sent) {
+    const auto replies = core.wait(s.id);
+    BOOST_REQUIRE(replies.size() == 1u);
+    BOOST_TEST_CONTEXT("request " << s.id.value) { check_answer(s, replies[0]); }
+  }
+  BOOST_TEST(handler.most_running.load() == 2);
 }
 
 BOOST_AUTO_TEST_CASE(a_queue_delay_still_answers_everyone) {

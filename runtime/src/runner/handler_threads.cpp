@@ -37,10 +37,11 @@ void HandlerThreads::thread_main(std::size_t index) {
   for (;;) {
     // Leadership falls vacant, or is handed to this thread (hand_leadership_to).
     followers_.wait(lock, [this, index] {
-      return finished_ || leader_.load() == kNoLeader || leader_.load() == index;
+      return finished_ || (leader_.load() == kNoLeader && aside_by_ != index) || leader_.load() == index;
     });
     if (finished_) return;
     leader_.store(index);
+    aside_by_ = kNoLeader;
     lock.unlock();
     // One handler (or callback) per run_one(), so a thread that stepped down inside a
     // handler goes back to waiting as soon as that handler returns.
@@ -74,7 +75,8 @@ void HandlerThreads::run_handlers(Task task) {
   const std::size_t index = this_thread_index;
   ThreadState* const state = state_of(index);
   if (state) state->in_handler.store(true);
-  runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this, &HandlerThreads::later_hook);
+  runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this, &HandlerThreads::later_hook,
+                              &HandlerThreads::step_aside_hook);
   for (;;) {
     std::uint64_t start = 0;
     if (leader_.load(std::memory_order_relaxed) == index) {
@@ -106,6 +108,21 @@ void HandlerThreads::run_handlers(Task task) {
 void HandlerThreads::step_down_hook(void* self) {
   auto* threads = static_cast<HandlerThreads*>(self);
   threads->step_down(this_thread_index);
+}
+
+void HandlerThreads::step_aside_hook(void* self, bool retake) {
+  auto* threads = static_cast<HandlerThreads*>(self);
+  std::lock_guard<std::mutex> lock(threads->mu_);
+  if (threads->leader_.load() != this_thread_index) return;
+  // Vacant, and nobody woken: the next thread to finish its handlers takes it
+  // (thread_main), or the watchdog wakes one after a period.
+  threads->leader_.store(kNoLeader);
+  threads->aside_by_ = retake ? kNoLeader : this_thread_index;
+  threads->leader_in_.store(0, std::memory_order_relaxed);
+  if (threads->watchdog_asleep_.load()) {
+    threads->watchdog_asleep_.store(false);
+    threads->watchdog_cv_.notify_one();
+  }
 }
 
 bool HandlerThreads::later_hook(void* self, std::function<void()>& task) {
@@ -147,6 +164,7 @@ void HandlerThreads::hand_leadership_to(std::size_t index) {
 
 void HandlerThreads::vacate_leadership() {
   leader_.store(kNoLeader);
+  aside_by_ = kNoLeader;  // handed over: whoever is woken may take it
   leader_in_.store(0, std::memory_order_relaxed);
   followers_.notify_one();
 }
@@ -155,6 +173,7 @@ void HandlerThreads::watchdog_main() {
   std::unique_lock<std::mutex> lock(mu_);
   std::uint64_t seen_in = 0, seen_starts = starts_.load();
   int quiet_periods = 0;
+  bool vacant_seen = false;
   while (!finished_) {
     if (watchdog_asleep_.load()) {
       watchdog_cv_.wait(lock, [this] { return finished_ || !watchdog_asleep_.load(); });
@@ -170,7 +189,15 @@ void HandlerThreads::watchdog_main() {
       vacate_leadership();
     }
     seen_in = in;
-    quiet_periods = starts == seen_starts && in == 0 ? quiet_periods + 1 : 0;
+    // Leadership set aside (step_aside_hook) and still vacant a period later: every
+    // thread is still computing, so one that waits reads meanwhile.
+    const bool vacant = leader_.load() == kNoLeader;
+    if (vacant && vacant_seen) {
+      aside_by_ = kNoLeader;
+      followers_.notify_all();  // the first to wake takes it, even the one that set it aside
+    }
+    vacant_seen = vacant;
+    quiet_periods = starts == seen_starts && in == 0 && !vacant ? quiet_periods + 1 : 0;
     seen_starts = starts;
     if (quiet_periods >= 2) {
       watchdog_asleep_.store(true);

@@ -87,6 +87,8 @@ class HandlerThreads {
   // With mu_ held: a waiting thread becomes leader; the old one waits after its handler.
   void vacate_leadership();
   static void step_down_hook(void* self);
+  // runtime::HandlerScope::step_aside(): leaves leadership vacant without waking anyone.
+  static void step_aside_hook(void* self, bool retake);
   // runtime::HandlerScope::run_after_pending(): submits `task` if another handler runs
   // or waits.
   static bool later_hook(void* self, std::function<void()>& task);
@@ -105,6 +107,9 @@ class HandlerThreads {
   std::condition_variable watchdog_cv_;
   std::condition_variable idle_;       // drain()
   std::atomic<std::size_t> leader_{kNoLeader};
+  // Under mu_: the thread that set leadership aside and may not take it back itself
+  // (step_aside without retake); kNoLeader otherwise.
+  std::size_t aside_by_ = kNoLeader;
   bool finished_ = false;              // the io_context ran out of work
   std::size_t running_ = 0;            // handlers running, queued ones included
   std::deque<Task> queued_;

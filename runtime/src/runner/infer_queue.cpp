@@ -18,10 +18,19 @@ bool joins(const InferQueue::Request& first, const InferQueue::Request& other) {
 void InferQueue::submit(Request request, const InferPolicy& policy) {
   if (policy.instances == InferPolicy::kConcurrent && !policy.merges()) return run_alone(request);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     queue_.push_back({std::move(request), std::chrono::steady_clock::now()});
     if (policy.max_queue_delay.count() > 0) arrived_.notify_all();
-    if (running_ >= policy.instances) return;  // a run in progress or scheduled takes it
+    if (running_ >= policy.instances) {
+      // A run in progress or scheduled takes it. With several instances all running
+      // (none scheduled: a scheduled one needs a reading thread to begin), this thread
+      // stops reading too: what arrives next waits in the socket until a run ends, and
+      // that run's thread reads it (see drain()).
+      const bool aside = policy.instances > 1 && policy.max_queue_delay.count() == 0 && started_ == running_;
+      lock.unlock();
+      if (aside) runtime::HandlerScope::step_aside(/*retake=*/false);
+      return;
+    }
     ++running_;
   }
   if (policy.max_queue_delay.count() == 0) {
@@ -35,6 +44,7 @@ void InferQueue::submit(Request request, const InferPolicy& policy) {
 
 void InferQueue::drain(const InferPolicy& policy) {
   std::unique_lock<std::mutex> lock(mu_);
+  ++started_;
   bool handed_over = false;
   while (!queue_.empty()) {
     if (policy.max_queue_delay.count() > 0) {
@@ -49,10 +59,25 @@ void InferQueue::drain(const InferPolicy& policy) {
       wait_for_batch(lock, policy);
     }
     std::deque<Queued> batch = take_batch(policy);
+    // With several instances, this thread stops reading while it runs (with one, nothing
+    // could run beside it: its requests queue in the socket and merge when it is done).
+    // While a run is scheduled but not begun, or an instance is free for the next
+    // request, another thread is woken to read and start it; when every instance runs,
+    // nobody is (HandlerScope::step_aside): the next run to end reads what came meanwhile.
+    const bool wake_reader = running_ > started_ || running_ < policy.instances;
     lock.unlock();
+    if (policy.instances > 1 && !handed_over) {
+      if (wake_reader) {
+        runtime::HandlerScope::will_block();
+      } else {
+        runtime::HandlerScope::step_aside(/*retake=*/true);
+      }
+      handed_over = true;
+    }
     run_batch(std::move(batch));
     lock.lock();
   }
+  --started_;
   --running_;
 }
 

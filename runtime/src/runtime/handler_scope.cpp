@@ -5,8 +5,8 @@ namespace {
 thread_local HandlerScope* current = nullptr;
 }  // namespace
 
-HandlerScope::HandlerScope(BlockHook hook, void* context, LaterHook later)
-    : hook_(hook), later_(later), context_(context), previous_(current) {
+HandlerScope::HandlerScope(BlockHook hook, void* context, LaterHook later, AsideHook aside)
+    : hook_(hook), later_(later), aside_(aside), context_(context), previous_(current) {
   current = this;
 }
 HandlerScope::~HandlerScope() { current = previous_; }
@@ -14,6 +14,10 @@ bool HandlerScope::active() { return current != nullptr; }
 
 void HandlerScope::will_block() {
   if (current && current->hook_) current->hook_(current->context_);
+}
+
+void HandlerScope::step_aside(bool retake) {
+  if (current && current->aside_) current->aside_(current->context_, retake);
 }
 
 bool HandlerScope::run_after_pending(std::function<void()>& task) {

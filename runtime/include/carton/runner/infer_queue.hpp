@@ -77,7 +77,8 @@ class InferQueue {
   std::mutex mu_;
   std::condition_variable arrived_;  // only runs waiting out a delay wait on it
   std::deque<Queued> queue_;
-  std::size_t running_ = 0;  // runs in progress
+  std::size_t running_ = 0;  // runs in progress or scheduled
+  std::size_t started_ = 0;  // runs in progress
 };
 
 }  // namespace carton::runner
