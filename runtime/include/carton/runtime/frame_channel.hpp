@@ -8,7 +8,8 @@
 // close() may be called from any thread. Sends from one thread go out in call order.
 // While nothing is queued, send() writes the frame itself, non-blocking, from the calling
 // thread (a small response then leaves without waking the I/O thread); whatever the
-// socket does not take at once is queued and written by the I/O thread.
+// socket does not take at once is queued and written by the I/O thread. A send() that
+// finds another thread writing leaves its frame to that thread and returns at once.
 //
 // Lifetime: create() returns a shared_ptr; pending I/O keeps the channel alive until it
 // is closed. The io_context must outlive the channel. Callbacks are released after
