@@ -11,4 +11,7 @@ if(TARGET carton-runner-onnx)
     CARTON_ONNX_MAKE_MODELS="${PROJECT_SOURCE_DIR}/runners/onnx/tests/make_models.py")
   add_dependencies(onnx_bench carton-runner-onnx)
   carton_bench_run_target(onnx_bench onnx_overhead.py)
+  # One stream of OpenCV in-process, for bench/bench_infer.py's IN_PROCESS column.
+  add_executable(onnx_stream ${CMAKE_CURRENT_LIST_DIR}/onnx_stream.cpp)
+  target_link_libraries(onnx_stream PRIVATE CartonOpenCV::dnn)
 endif()
