@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "adaptive_threads.hpp"
 #include "import_error.hpp"
 #include "net_pool.hpp"
 #include "tensor_mapping.hpp"
@@ -94,6 +95,7 @@ wire::Map<std::string, wire::Tensor> OnnxModel::infer(wire::Map<std::string, wir
     // setInput copied the inputs into the network: the request's frame can go.
     in = {};
     inputs = {};
+    const AdaptiveThreads::ForwardScope in_flight;
     net->forward(outs, output_names_);
   } catch (const cv::Exception& e) {
     throw std::runtime_error("OpenCV " CV_VERSION "'s forward() failed: " + clean_opencv_message(e.what()));

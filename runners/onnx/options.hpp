@@ -4,8 +4,10 @@
 //   model_file        string   model.onnx    the ONNX file in the model directory
 //                                            (unset: model.onnx, found as Pack finds
 //                                            it, runner::find_model_file)
-//   num_threads       integer  OpenCV's     OpenCV's worker threads (cv::setNumThreads;
-//                              default       process-wide: the last Load's value holds)
+//   num_threads       integer  OpenCV's     the threads layers are split over, shared
+//                              default       by the forwards in flight
+//                                            (adaptive_threads.hpp; process-wide: the
+//                                            last Load's value holds)
 //   networks          integer  1            networks built from the model; requests in
 //                                            flight beyond this many wait (net_pool.hpp)
 //   batch_max_rows    integer  0            concurrent requests are merged along the
