@@ -83,15 +83,15 @@ struct FrameChannel::Impl {
   // held with send_mu.
   std::mutex pending_mu;
   bool direct_writer = false;  // a thread is in send()'s write loop
-  std::deque<Outgoing> pending;
+  std::vector<Outgoing> pending;  // a vector: empty, it allocates nothing
 
   // Writes as much of `out` as the socket takes now, without blocking. Returns false
   // with errno set on an error other than EAGAIN.
   bool write_now(Outgoing& out);
-  // send()'s work for `frames`, in order, under send_mu: each is written now, or queued
-  // behind a write in progress; what was fully written moves to `done` (freed by the
-  // caller outside the lock). Returns whether the strand must start writing the queue.
-  bool send_locked(std::deque<Outgoing>& frames, std::deque<Outgoing>& done, FrameChannel& channel);
+  // send()'s work for one frame: written now, as far as the socket takes it, or queued
+  // behind a write in progress. Takes send_mu; what stays in `out` (a frame fully
+  // written or dropped) is freed by the caller, outside the lock.
+  void write_frame(Outgoing& out, FrameChannel& channel);
   void do_read(std::shared_ptr<FrameChannel> self);
   void on_read(std::shared_ptr<FrameChannel> self, const boost::system::error_code& ec, std::size_t n);
   void do_write(std::shared_ptr<FrameChannel> self);
@@ -306,69 +306,55 @@ void FrameChannel::start(FrameHandler on_frame, CloseHandler on_close) {
 
 void FrameChannel::send(wire::Encoded payload) {
   Impl& impl = *impl_;
-  std::deque<Impl::Outgoing> frames;
-  frames.push_back({encode_frame_header(payload.size()), std::move(payload)});
+  Impl::Outgoing out{encode_frame_header(payload.size()), std::move(payload)};  // freed outside the locks
   {
     std::lock_guard<std::mutex> lock(impl.pending_mu);
     if (impl.direct_writer) {  // that thread writes it after its own (Impl::pending)
-      impl.pending.push_back(std::move(frames.front()));
+      impl.pending.push_back(std::move(out));
       return;
     }
     impl.direct_writer = true;
   }
-  std::deque<Impl::Outgoing> done;  // freed outside the locks
+  impl.write_frame(out, *this);
+  std::vector<Impl::Outgoing> more;
   for (;;) {
-    bool start_strand;
+    more.clear();
     {
-      std::lock_guard<std::mutex> lock(impl.send_mu);
-      start_strand = impl.send_locked(frames, done, *this);
+      std::lock_guard<std::mutex> lock(impl.pending_mu);
+      if (impl.pending.empty()) {
+        impl.direct_writer = false;
+        return;
+      }
+      more.swap(impl.pending);
     }
-    if (start_strand) asio::post(impl.strand, [self = shared_from_this()] { self->impl_->do_write(self); });
-    done.clear();
-    std::lock_guard<std::mutex> lock(impl.pending_mu);
-    if (impl.pending.empty()) {
-      impl.direct_writer = false;
-      return;
-    }
-    frames.swap(impl.pending);
+    for (Impl::Outgoing& frame : more) impl.write_frame(frame, *this);
   }
 }
 
-bool FrameChannel::Impl::send_locked(std::deque<Outgoing>& frames, std::deque<Outgoing>& done,
-                                     FrameChannel& channel) {
-  bool start_strand = false;
-  while (!frames.empty()) {
-    Outgoing out = std::move(frames.front());
-    frames.pop_front();
-    if (send_closed) {
-      done.push_back(std::move(out));
-      continue;
-    }
-    if (writing) {
-      queue.push_back(std::move(out));
-      continue;
-    }
-    // Nothing queued: write from this thread, as far as the socket takes it now.
-    if (!write_now(out)) {
-      const boost::system::error_code ec(errno, boost::system::system_category());
-      send_closed = true;
-      done.push_back(std::move(out));
-      asio::post(strand, [self = channel.shared_from_this(), ec] {
-        Impl& i = *self->impl_;
-        i.close_with(self, peer_gone(ec) ? std::string() : i.options.name + ": write failed: " + ec.message());
-      });
-      continue;
-    }
-    if (out.sent == kFrameHeaderBytes + out.payload.size()) {
-      done.push_back(std::move(out));
-      continue;
-    }
-    // The socket is full: the strand writes the rest, and whatever is queued behind it.
+void FrameChannel::Impl::write_frame(Outgoing& out, FrameChannel& channel) {
+  std::unique_lock<std::mutex> lock(send_mu);
+  if (send_closed) return;
+  if (writing) {
     queue.push_back(std::move(out));
-    writing = true;
-    start_strand = true;
+    return;
   }
-  return start_strand;
+  // Nothing queued: write from this thread, as far as the socket takes it now.
+  if (!write_now(out)) {
+    const boost::system::error_code ec(errno, boost::system::system_category());
+    send_closed = true;
+    lock.unlock();
+    asio::post(strand, [self = channel.shared_from_this(), ec] {
+      Impl& i = *self->impl_;
+      i.close_with(self, peer_gone(ec) ? std::string() : i.options.name + ": write failed: " + ec.message());
+    });
+    return;
+  }
+  if (out.sent == kFrameHeaderBytes + out.payload.size()) return;
+  // The socket is full: the strand writes the rest, and whatever is queued behind it.
+  queue.push_back(std::move(out));
+  writing = true;
+  lock.unlock();
+  asio::post(strand, [self = channel.shared_from_this()] { self->impl_->do_write(self); });
 }
 
 void FrameChannel::close() {
