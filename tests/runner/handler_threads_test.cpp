@@ -180,13 +180,27 @@ BOOST_AUTO_TEST_CASE(sockets_set_aside_go_to_the_next_thread_whose_handler_ends)
   // that took them, sets them aside and waits. Request 2 then sits unread until
   // request 0's thread ends its handler: that thread reads it and runs it, while the
   // third thread, which nobody woke, goes on waiting.
+  // Requests 10 to 12 come first and hold until the next has begun, so that all three
+  // threads have started and led once: a thread that only reaches its first wait while
+  // the sockets are set aside would take them, unwoken, as any free thread may.
   using Clock = std::chrono::steady_clock;
-  std::promise<void> release0, release1, started0, started1;
+  std::promise<void> release0, release1, started0, started1, warm[3];
   auto r0 = release0.get_future().share(), r1 = release1.get_future().share();
+  std::shared_future<void> warmed[3] = {warm[0].get_future().share(), warm[1].get_future().share(),
+                                        warm[2].get_future().share()};
   std::thread::id ran_on[3];
   Clock::time_point aside_at, third_at;
   Served served(2, [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
     const auto id = request.id.value;
+    if (id >= 10) {
+      const auto k = id - 10;
+      warm[k].set_value();
+      if (k < 2) {
+        runtime::HandlerScope::will_block();
+        warmed[k + 1].wait_for(std::chrono::seconds(20));
+      }
+      return sink->send(request.id, true, wire::InferResponse{});
+    }
     ran_on[id] = std::this_thread::get_id();
     if (id == 0) {
       runtime::HandlerScope::will_block();
@@ -202,6 +216,13 @@ BOOST_AUTO_TEST_CASE(sockets_set_aside_go_to_the_next_thread_whose_handler_ends)
     }
     sink->send(request.id, true, wire::InferResponse{});
   });
+  for (std::uint64_t id = 10; id < 13; ++id) {
+    write_frame(served.rpc(), {{id}, wire::InferWithTensorsRequest{{}, false}});
+    BOOST_REQUIRE(warmed[id - 10].wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  }
+  for (int i = 0; i < 3; ++i) read_response_id(served.rpc());
+  // Time for the two threads whose handlers ended to be back waiting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   write_frame(served.rpc(), {{0}, wire::InferWithTensorsRequest{{}, false}});
   BOOST_REQUIRE(started0.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready);
   write_frame(served.rpc(), {{1}, wire::InferWithTensorsRequest{{}, false}});

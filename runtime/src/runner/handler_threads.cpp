@@ -1,5 +1,7 @@
 #include "handler_threads.hpp"
 
+#include <optional>
+
 #include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 
@@ -42,6 +44,7 @@ void HandlerThreads::thread_main(std::size_t index) {
     if (finished_) return;
     leader_.store(index);
     aside_by_ = kNoLeader;
+    ++leads_;
     lock.unlock();
     // One handler (or callback) per run_one(), so a thread that stepped down inside a
     // handler goes back to waiting as soon as that handler returns.
@@ -86,8 +89,7 @@ void HandlerThreads::run_handlers(Task task) {
       // the two sees the other, so a handler never runs unwatched.
       if (watchdog_asleep_.load()) {
         std::lock_guard<std::mutex> lock(mu_);
-        watchdog_asleep_.store(false);
-        watchdog_cv_.notify_one();
+        wake_watchdog();
       }
     }
     task();
@@ -116,13 +118,9 @@ void HandlerThreads::step_aside_hook(void* self, bool retake) {
   if (threads->leader_.load() != this_thread_index) return;
   // Vacant, and nobody woken: the next thread to finish its handlers takes it
   // (thread_main), or the watchdog wakes one after a period.
-  threads->leader_.store(kNoLeader);
-  threads->aside_by_ = retake ? kNoLeader : this_thread_index;
-  threads->leader_in_.store(0, std::memory_order_relaxed);
-  if (threads->watchdog_asleep_.load()) {
-    threads->watchdog_asleep_.store(false);
-    threads->watchdog_cv_.notify_one();
-  }
+  threads->vacate_leadership(/*wake_follower=*/false);
+  if (!retake) threads->aside_by_ = this_thread_index;
+  threads->wake_watchdog();
 }
 
 bool HandlerThreads::later_hook(void* self, std::function<void()>& task) {
@@ -162,18 +160,26 @@ void HandlerThreads::hand_leadership_to(std::size_t index) {
   followers_.notify_all();  // the one named wakes; any other waits on
 }
 
-void HandlerThreads::vacate_leadership() {
+void HandlerThreads::vacate_leadership(bool wake_follower) {
   leader_.store(kNoLeader);
-  aside_by_ = kNoLeader;  // handed over: whoever is woken may take it
+  aside_by_ = kNoLeader;  // whoever is woken may take it
   leader_in_.store(0, std::memory_order_relaxed);
-  followers_.notify_one();
+  if (wake_follower) followers_.notify_one();
+}
+
+void HandlerThreads::wake_watchdog() {
+  if (!watchdog_asleep_.load()) return;
+  watchdog_asleep_.store(false);
+  watchdog_cv_.notify_one();
 }
 
 void HandlerThreads::watchdog_main() {
   std::unique_lock<std::mutex> lock(mu_);
   std::uint64_t seen_in = 0, seen_starts = starts_.load();
   int quiet_periods = 0;
-  bool vacant_seen = false;
+  // The vacancy seen at the last check, as the count of leaderships taken then: the
+  // same count now means leadership has been vacant all along since.
+  std::optional<std::uint64_t> vacant_since;
   while (!finished_) {
     if (watchdog_asleep_.load()) {
       watchdog_cv_.wait(lock, [this] { return finished_ || !watchdog_asleep_.load(); });
@@ -192,11 +198,11 @@ void HandlerThreads::watchdog_main() {
     // Leadership set aside (step_aside_hook) and still vacant a period later: every
     // thread is still computing, so one that waits reads meanwhile.
     const bool vacant = leader_.load() == kNoLeader;
-    if (vacant && vacant_seen) {
+    if (vacant && vacant_since == leads_) {
       aside_by_ = kNoLeader;
       followers_.notify_all();  // the first to wake takes it, even the one that set it aside
     }
-    vacant_seen = vacant;
+    vacant_since = vacant ? std::optional<std::uint64_t>(leads_) : std::nullopt;
     quiet_periods = starts == seen_starts && in == 0 && !vacant ? quiet_periods + 1 : 0;
     seen_starts = starts;
     if (quiet_periods >= 2) {

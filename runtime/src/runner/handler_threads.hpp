@@ -84,8 +84,11 @@ class HandlerThreads {
   void run_handlers(Task task);
   // Hands leadership to a waiting thread if `index` still leads.
   void step_down(std::size_t index);
-  // With mu_ held: a waiting thread becomes leader; the old one waits after its handler.
-  void vacate_leadership();
+  // With mu_ held: leadership falls vacant and, with `wake_follower`, a waiting thread
+  // takes it; the old leader waits after its handler.
+  void vacate_leadership(bool wake_follower = true);
+  // With mu_ held: wakes the watchdog if it sleeps.
+  void wake_watchdog();
   static void step_down_hook(void* self);
   // runtime::HandlerScope::step_aside(): leaves leadership vacant without waking anyone.
   static void step_aside_hook(void* self, bool retake);
@@ -110,6 +113,7 @@ class HandlerThreads {
   // Under mu_: the thread that set leadership aside and may not take it back itself
   // (step_aside without retake); kNoLeader otherwise.
   std::size_t aside_by_ = kNoLeader;
+  std::uint64_t leads_ = 0;            // under mu_: times a waiting thread took leadership
   bool finished_ = false;              // the io_context ran out of work
   std::size_t running_ = 0;            // handlers running, queued ones included
   std::deque<Task> queued_;
