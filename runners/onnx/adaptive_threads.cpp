@@ -37,7 +37,7 @@ AdaptiveThreads::~AdaptiveThreads() {
     stopping_ = true;
   }
   wake_.notify_all();
-  std::lock_guard<std::mutex> lock(helpers_mu_);
+  std::lock_guard<std::mutex> caller(caller_mu_);
   for (auto& t : helpers_) t.join();
 }
 
@@ -66,13 +66,10 @@ void AdaptiveThreads::parallel_for(int tasks, FN_parallel_for_body_cb_t body, vo
     return;
   }
   std::lock_guard<std::mutex> caller(caller_mu_, std::adopt_lock);
-  {
-    std::lock_guard<std::mutex> lock(helpers_mu_);
-    while (static_cast<int>(helpers_.size()) < threads_.load() - 1) {
-      const int number = static_cast<int>(helpers_.size()) + 1;
-      // Made before this region is published, it counts that as a new one.
-      helpers_.emplace_back([this, number, seen = generation_.load()] { helper_main(number, seen); });
-    }
+  while (static_cast<int>(helpers_.size()) < threads_.load() - 1) {
+    const int number = static_cast<int>(helpers_.size()) + 1;
+    // Made before this region is published, it counts that as a new one.
+    helpers_.emplace_back([this, number, seen = generation_.load()] { helper_main(number, seen); });
   }
   Region region;
   region.body = body;
@@ -117,14 +114,20 @@ void AdaptiveThreads::helper_main(int number, std::uint64_t seen) {
   }
 }
 
-void use_adaptive_threads(int threads) {
-  static std::shared_ptr<AdaptiveThreads> installed;
-  if (!installed) {
-    installed = std::make_shared<AdaptiveThreads>(threads);
-    cv::parallel::setParallelForBackend(installed, /*propagateNumThreads=*/true);
-  } else {
-    installed->setNumThreads(threads);
-  }
+namespace {
+// Set once by install_adaptive_threads(), in main() before the runner starts its threads.
+AdaptiveThreads* installed = nullptr;
+}  // namespace
+
+void install_adaptive_threads() {
+  if (installed) return;
+  auto backend = std::make_shared<AdaptiveThreads>(cv::getNumThreads());  // OpenCV's count: the CPUs
+  installed = backend.get();
+  cv::parallel::setParallelForBackend(backend, /*propagateNumThreads=*/true);
+}
+
+void set_adaptive_threads(int threads) {
+  if (installed) installed->setNumThreads(threads);
   cv::setNumThreads(threads);
 }
 

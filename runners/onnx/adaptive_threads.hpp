@@ -94,7 +94,7 @@ class AdaptiveThreads : public cv::parallel::ParallelForAPI {
   static std::atomic<int> in_flight_;
   static std::atomic<std::int64_t> last_overlap_;
   std::atomic<int> threads_;
-  std::mutex caller_mu_;  // one region at a time
+  std::mutex caller_mu_;  // one region at a time; guards helpers_
   // The region in progress, nullptr between regions. A helper counts itself in inside_
   // before it reads region_, and the caller clears region_ and waits for inside_ to fall
   // to 0 before the region (on its stack) goes away.
@@ -105,12 +105,15 @@ class AdaptiveThreads : public cv::parallel::ParallelForAPI {
   std::mutex sleep_mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // under sleep_mu_
-  std::mutex helpers_mu_;
   std::vector<std::thread> helpers_;
 };
 
-// Installs one AdaptiveThreads with `threads` threads as OpenCV's backend for this
-// process the first time; later calls set its thread count.
-void use_adaptive_threads(int threads);
+// Makes an AdaptiveThreads with OpenCV's default count (the CPUs this process may use)
+// OpenCV's backend for this process. Call from main() before the runner starts its
+// threads: OpenCV's setParallelForBackend is not thread-safe, and a backend replaced
+// while a forward runs on it would be destroyed under it.
+void install_adaptive_threads();
+// Sets the installed backend's thread count (and OpenCV's, which gates splitting at all).
+void set_adaptive_threads(int threads);
 
 }  // namespace carton::runners::onnx

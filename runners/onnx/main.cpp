@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "adaptive_threads.hpp"
 #include "carton/runner/run.hpp"
 #include "import_check.hpp"
 #include "onnx_handler.hpp"
@@ -16,6 +17,9 @@ int main(int argc, char** argv) {
   // OpenCV logs an importer failure to stderr before it throws; the runner's Error
   // reply carries the same message, so the stderr copy is noise in carton's output.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  // Before the runner starts its threads and before OpenCV runs anything
+  // (adaptive_threads.hpp); the import check keeps OpenCV's own backend.
+  onnx::install_adaptive_threads();
   onnx::OnnxHandler handler;
   return carton::runner::run(argc, argv, handler, {"carton-runner-onnx", "0.1.0"});
 }
