@@ -51,15 +51,17 @@ struct ChildScript {
                           << "  --flood) head -c 200000 /dev/zero ; exit 0 ;;\n"
                           << "  --same-stdin) cmp -s - '" << expected.string() << "' && exit 0; exit 1 ;;\n"
                           << "  --empty-stdin) test -z \"$(head -c 1)\" && exit 0; exit 1 ;;\n"
+                          << "  --echo-result) exec cat >&3 ;;\n"
+                          << "  --echo-result-fail) cat >&3; exit 2 ;;\n"
                           << "esac\n"
                           << "exit 99\n";
     stdfs::permissions(script, stdfs::perms::owner_all);
   }
   ~ChildScript() { stdfs::remove_all(dir); }
 
-  ChildExit run(const std::string& flag, const wire::Bytes& input = {},
-                std::chrono::milliseconds deadline = 10s) const {
-    return runner::run_child_check(input, script.string(), flag, deadline);
+  ChildExit run(const std::string& flag, const wire::Bytes& input = {}, std::chrono::milliseconds deadline = 10s,
+                std::size_t result_limit = 0) const {
+    return runner::run_child_check(input, script.string(), flag, deadline, result_limit);
   }
 };
 
@@ -161,12 +163,62 @@ BOOST_AUTO_TEST_CASE(the_childs_stdout_comes_back_up_to_a_pipes_worth) {
   BOOST_TEST(flood.output.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_childs_result_comes_back_whole_up_to_the_limit) {
+  // The script copies its stdin to fd 3: more than a pipe holds, every byte value.
+  ChildScript child;
+  const auto bytes = awkward_bytes();
+  const wire::Bytes input = wire::Bytes::copy_of(bytes.data(), bytes.size());
+  // One byte of room: cat's copy_file_range() asks once more at the end of its input,
+  // and at the limit the kernel's answer to that is SIGXFSZ.
+  const ChildExit echoed = child.run("--echo-result", input, 10s, bytes.size() + 1);
+  BOOST_TEST_MESSAGE(echoed.describe(10s));
+  BOOST_REQUIRE(echoed.ok());
+  BOOST_REQUIRE(echoed.result.size() == bytes.size());
+  BOOST_TEST(std::memcmp(echoed.result.data(), bytes.data(), bytes.size()) == 0);
+  // A byte past the limit: RLIMIT_FSIZE kills the writer, and nothing comes back.
+  const ChildExit over = child.run("--echo-result", input, 10s, bytes.size() - 1);
+  BOOST_TEST((over.how == ChildExit::How::signaled));
+  BOOST_TEST(over.value == SIGXFSZ);
+  BOOST_TEST(over.result.empty());
+  // A child that wrote its result and then failed hands back nothing either.
+  const ChildExit failed = child.run("--echo-result-fail", input, 10s, bytes.size() + 1);
+  BOOST_TEST(failed.value == 2);
+  BOOST_TEST(failed.result.empty());
+  // Without a limit there is no fd 3: the write fails in the child.
+  const ChildExit none = child.run("--echo-result", input);
+  BOOST_TEST(!none.ok());
+  BOOST_TEST(none.result.empty());
+}
+
+BOOST_AUTO_TEST_CASE(write_child_result_fails_without_a_result_memfd) {
+  // In this process fd 3 is not the parent's memfd (a pipe, or nothing at all).
+  int p[2];
+  BOOST_REQUIRE(::pipe(p) == 0);
+  const int saved = ::dup(3);
+  BOOST_REQUIRE(::dup2(p[1], 3) == 3);
+  BOOST_TEST(!runner::write_child_result("x", 1));
+  if (saved >= 0) {
+    ::dup2(saved, 3);
+    ::close(saved);
+  } else {
+    ::close(3);
+  }
+  ::close(p[0]);
+  ::close(p[1]);
+}
+
 BOOST_AUTO_TEST_CASE(describe_says_what_happened) {
-  BOOST_TEST((ChildExit{ChildExit::How::exited, 0}.describe(1s)) == "exited with status 0");
-  BOOST_TEST((ChildExit{ChildExit::How::exited, 4}.describe(1s)) == "exited with status 4");
-  BOOST_TEST((ChildExit{ChildExit::How::signaled, SIGKILL}.describe(1s)) ==
+  auto exit = [](ChildExit::How how, int value) {
+    ChildExit e;
+    e.how = how;
+    e.value = value;
+    return e;
+  };
+  BOOST_TEST(exit(ChildExit::How::exited, 0).describe(1s) == "exited with status 0");
+  BOOST_TEST(exit(ChildExit::How::exited, 4).describe(1s) == "exited with status 4");
+  BOOST_TEST(exit(ChildExit::How::signaled, SIGKILL).describe(1s) ==
              std::string("was killed by ") + ::strsignal(SIGKILL));
-  const std::string timed_out = ChildExit{ChildExit::How::timed_out, 0}.describe(300s);
+  const std::string timed_out = exit(ChildExit::How::timed_out, 0).describe(300s);
   BOOST_TEST_MESSAGE(timed_out);
   BOOST_TEST(timed_out == "did not finish within 300 s (and was killed)");
 }

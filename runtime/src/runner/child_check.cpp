@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +24,9 @@ namespace carton::runner {
 
 namespace {
 
+// The child's fd for write_child_result().
+constexpr int kResultFd = 3;
+
 // How often the parent looks whether the child has exited: a Load waits at most this
 // much longer than the check takes.
 constexpr std::chrono::milliseconds kPollInterval{2};
@@ -30,11 +35,27 @@ constexpr std::chrono::milliseconds kPollInterval{2};
   throw std::runtime_error("child check: " + what + ": " + std::strerror(errno));
 }
 
+// `fd`, moved above the fds the child's are dup2()ed to (0 to kResultFd) when it is
+// one of them: a runner started with stdin closed gets fd 0 from its next open.
+int above_child_fds(int fd) {
+  if (fd < 0 || fd > kResultFd) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, kResultFd + 1);
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return moved;
+}
+
+int new_memfd(const char* name) {
+  // Sealed non-executable where the kernel can: the runner's seccomp filter requires it.
+  const int fd = above_child_fds(::memfd_create(name, sandbox::memfd_flags()));
+  if (fd < 0) fail_errno("memfd_create");
+  return fd;
+}
+
 // A memfd holding `bytes`, positioned at its start.
 int input_memfd(const wire::Bytes& bytes) {
-  // Sealed non-executable where the kernel can: the runner's seccomp filter requires it.
-  const int fd = ::memfd_create("carton-child-check", sandbox::memfd_flags());
-  if (fd < 0) fail_errno("memfd_create");
+  const int fd = new_memfd("carton-child-check");
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -54,11 +75,35 @@ int input_memfd(const wire::Bytes& bytes) {
   return fd;
 }
 
-// fork and exec, with `input` as stdin, `output` as stdout, /dev/null as stderr; before
-// the exec the child enters the Landlock `ruleset` (when >= 0), a domain nested in the
+// The whole of memfd `fd`, which must hold at most `limit` bytes.
+wire::Bytes read_result(int fd, std::size_t limit) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail_errno("fstat of the result memfd");
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size > limit) {
+    // RLIMIT_FSIZE stops the child first; this guards a kernel that would not.
+    throw std::runtime_error("child check: the child's result is " + std::to_string(size) +
+                             " bytes, above the limit of " + std::to_string(limit));
+  }
+  auto buf = std::make_shared<std::vector<std::uint8_t>>(size);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, buf->data() + done, size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail_errno("reading the child's result");
+    done += static_cast<std::size_t>(n);
+  }
+  const std::uint8_t* data = buf->data();
+  return wire::Bytes(std::move(buf), data, size);
+}
+
+// fork and exec, with `input` as stdin, `output` as stdout, /dev/null as stderr, and
+// `result` (when >= 0) as fd kResultFd with RLIMIT_FSIZE `result_limit`; before the
+// exec the child enters the Landlock `ruleset` (when >= 0), a domain nested in the
 // runner's. Only async-signal-safe calls between fork and exec: the runner is
 // multi-threaded. An exec failure comes back through a close-on-exec pipe.
-pid_t spawn(const char* binary, char* const argv[], int input, int output, int ruleset) {
+pid_t spawn(const char* binary, char* const argv[], int input, int output, int result, std::size_t result_limit,
+            int ruleset) {
   int status[2];
   if (::pipe2(status, O_CLOEXEC) != 0) return -1;
   const pid_t pid = ::fork();
@@ -73,6 +118,10 @@ pid_t spawn(const char* binary, char* const argv[], int input, int output, int r
     int err = 0;
     const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (::dup2(input, 0) < 0 || ::dup2(output, 1) < 0 || null < 0 || ::dup2(null, 2) < 0) err = errno;
+    if (!err && result >= 0) {
+      const rlimit fsize{result_limit, result_limit};
+      if (::dup2(result, kResultFd) < 0 || ::setrlimit(RLIMIT_FSIZE, &fsize) != 0) err = errno;
+    }
     // No new privileges is already set: the runner set it before its own exec.
     if (!err && ruleset >= 0 && ::syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) err = errno;
     if (!err) {
@@ -126,16 +175,42 @@ std::string ChildExit::describe(std::chrono::milliseconds deadline) const {
 }
 
 ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, const std::string& flag,
-                          std::chrono::milliseconds deadline) {
+                          std::chrono::milliseconds deadline, std::size_t result_limit) {
   const int fd = input_memfd(input);
   int out[2];
   // Only the parent's end is non-blocking: it reads what is there once the child exited.
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::fcntl(out[0], F_SETFL, O_NONBLOCK) != 0) {
+  if (::pipe2(out, O_CLOEXEC) != 0) {
     ::close(fd);
     fail_errno("pipe2");
   }
+  if (::fcntl(out[0], F_SETFL, O_NONBLOCK) != 0 || (out[1] = above_child_fds(out[1])) < 0) {
+    const int saved = errno;
+    ::close(fd);
+    ::close(out[0]);
+    if (out[1] >= 0) ::close(out[1]);
+    errno = saved;
+    fail_errno("the child's stdout pipe");
+  }
+  int result = -1;
+  if (result_limit > 0) {
+    try {
+      result = new_memfd("carton-child-result");
+    } catch (...) {
+      ::close(fd);
+      ::close(out[0]);
+      ::close(out[1]);
+      throw;
+    }
+  }
+  // The memfd closes on every path out, the child's answer read or not.
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd >= 0) ::close(fd);
+    }
+  } result_closer{result};
   char* argv[] = {const_cast<char*>(binary.c_str()), const_cast<char*>(flag.c_str()), nullptr};
-  const pid_t pid = spawn(binary.c_str(), argv, fd, out[1], sandbox::check_child_ruleset());
+  const pid_t pid = spawn(binary.c_str(), argv, fd, out[1], result, result_limit, sandbox::check_child_ruleset());
   const int spawn_errno = errno;
   ::close(fd);
   ::close(out[1]);
@@ -154,11 +229,14 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       ::close(out[0]);
-      return {ChildExit::How::timed_out, 0, {}};
+      ChildExit timed_out;
+      timed_out.how = ChildExit::How::timed_out;
+      return timed_out;
     }
     std::this_thread::sleep_for(kPollInterval);
   }
-  ChildExit exit{ChildExit::How::exited, 0, drain(out[0])};
+  ChildExit exit;
+  exit.output = drain(out[0]);
   ::close(out[0]);
   if (WIFSIGNALED(status)) {
     exit.how = ChildExit::How::signaled;
@@ -166,6 +244,7 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
   } else {
     exit.value = WEXITSTATUS(status);
   }
+  if (result >= 0 && exit.ok()) exit.result = read_result(result, result_limit);
   return exit;
 }
 
@@ -193,6 +272,21 @@ std::vector<char> read_child_input() {
     if (n <= 0) return out;
     out.insert(out.end(), buf, buf + n);
   }
+}
+
+bool write_child_result(const void* data, std::size_t size) {
+  // Not a parent's fd 3 by accident: the parent's memfd is the only one a child gets.
+  struct stat st {};
+  if (::fstat(kResultFd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(kResultFd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
 }  // namespace carton::runner

@@ -9,6 +9,14 @@
 // comes back in ChildExit::output (a framework's refusal, say, so that the runner need
 // not repeat a load the child already saw fail); its stderr goes to /dev/null.
 //
+// A child may also hand back bytes of any size, up to the parent's `result_limit`:
+// the model as the framework's own writer saves it, say, so that the runner then
+// parses bytes the framework wrote instead of the untrusted ones (a loader that reads
+// past a damaged length without faulting passes a check and may still crash the
+// runner, whose heap is laid out differently). They travel through a memfd on the
+// child's fd 3 (write_child_result()); the child's RLIMIT_FSIZE is the limit, so a
+// child writing more is killed by SIGXFSZ before the runner holds a byte too many.
+//
 // What the child's exit means is the runner's to say: by convention it exits 0 when
 // the framework returned (accepted or refused, which the runner's own load meets and
 // reports again), so only a signal or the deadline is a verdict.
@@ -33,6 +41,7 @@ struct ChildExit {
   How how = How::exited;
   int value = 0;  // the exit status, or the signal number
   std::string output;  // the child's stdout, at most kChildOutputBytes
+  wire::Bytes result;  // what it wrote with write_child_result(), when it exited 0
 
   bool ok() const { return how == How::exited && value == 0; }
   // "exited with status 3", "was killed by Segmentation fault",
@@ -41,14 +50,19 @@ struct ChildExit {
 };
 
 // Runs `binary flag` with `input` on its stdin and waits for it, killing it with
-// SIGKILL past `deadline`. Throws std::runtime_error when it cannot be started.
+// SIGKILL past `deadline`. With `result_limit` > 0 the child may hand back up to that
+// many bytes (above). Throws std::runtime_error when it cannot be started.
 ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, const std::string& flag,
-                          std::chrono::milliseconds deadline);
+                          std::chrono::milliseconds deadline, std::size_t result_limit = 0);
 
 // The child's side: the whole of stdin. It first confines the child further than the
 // runner (no exec, no new process, no file opened for writing): call it before the
 // framework sees a byte of the model.
 std::vector<char> read_child_input();
+
+// The child's side of the result: writes `size` bytes to fd 3. False when the parent
+// gave no result channel, or the write failed.
+bool write_child_result(const void* data, std::size_t size);
 
 // The environment variable through which the operator (never the model) turns child
 // checks off: CARTON_RUNNER_CHILD_CHECK=off.
