@@ -12,12 +12,42 @@
 #include <stdexcept>
 #include <vector>
 
+#include "carton/wire/json_value.hpp"
+
 namespace carton::runners::xgboost {
 
 namespace {
 
 void check(int rc, const char* what) {
   if (rc != 0) throw XGBoostError(std::string(what) + ": " + last_error());
+}
+
+std::string saved_as(void* handle, const char* config) {
+  bst_ulong size = 0;
+  const char* data = nullptr;
+  check(XGBoosterSaveModelToBuffer(handle, config, &size, &data), "XGBoosterSaveModelToBuffer");
+  return std::string(data, size);
+}
+
+// The gradient booster's name in the learner's configuration: gbtree, dart, gblinear.
+std::string booster_name(void* handle) {
+  bst_ulong size = 0;
+  const char* config = nullptr;
+  check(XGBoosterSaveJsonConfig(handle, &size, &config), "XGBoosterSaveJsonConfig");
+  const wire::JsonValue parsed = wire::parse_json(std::string_view(config, size));
+  const wire::JsonValue* learner = parsed.find("learner");
+  const wire::JsonValue* booster = learner ? learner->find("gradient_booster") : nullptr;
+  const wire::JsonValue* name = booster ? booster->find("name") : nullptr;
+  return name ? name->text : std::string();
+}
+
+// The "missing" member of a predict_config() string, as it is written there.
+std::string missing_of(const std::string& config) {
+  const std::string key = "\"missing\":";
+  const auto at = config.find(key);
+  if (at == std::string::npos) return "NaN";
+  const auto from = at + key.size();
+  return config.substr(from, config.find(',', from) - from);
 }
 
 std::string array_interface(const DenseRows& a, bool matrix) {
@@ -117,6 +147,7 @@ Booster::Booster(const wire::Bytes& model, int max_threads) : max_threads_(max_t
     check(XGBoosterGetNumFeature(handle_, &features), "XGBoosterGetNumFeature");
     num_features_ = features;
     check(XGBoosterBoostedRounds(handle_, &boosted_rounds_), "XGBoosterBoostedRounds");
+    linear_ = booster_name(handle_) == "gblinear";
     if (max_threads_ > 1) lanes_ = std::make_unique<runner::ComputeLanes>(std::max(1, kDefaultThreads / max_threads_));
   } catch (...) {
     XGBoosterFree(handle_);
@@ -162,12 +193,9 @@ void Booster::warm_up(const std::string& config) const {
   predict_zeros(std::min(kRowsPerBlock * static_cast<std::uint64_t>(max_threads_), most));
 }
 
-std::string Booster::saved_json() const {
-  bst_ulong size = 0;
-  const char* data = nullptr;
-  check(XGBoosterSaveModelToBuffer(handle_, "{\"format\": \"json\"}", &size, &data), "XGBoosterSaveModelToBuffer");
-  return std::string(data, size);
-}
+std::string Booster::saved_json() const { return saved_as(handle_, "{\"format\": \"json\"}"); }
+
+std::string Booster::saved_ubjson() const { return saved_as(handle_, "{\"format\": \"ubj\"}"); }
 
 std::string Booster::predict_config(const PredictConfig& c) {
   // type 0 is the transformed value, 1 the margin; strict_shape false gives
@@ -185,23 +213,35 @@ void Booster::predict(const DenseRows& rows, const std::string& config, const De
     // This thread's OpenMP team size, which XGBoost reads for each call (the booster's
     // nthread is 0). Nothing else opens parallel regions on these threads.
     omp_set_num_threads(threads);
-    // A base margin travels in a proxy DMatrix of this call's own, as python's
-    // inplace_predict passes it.
-    std::unique_ptr<void, ProxyFree> proxy;
+    // This call's own DMatrix: a proxy for a base margin, as python's inplace_predict
+    // passes it; for gblinear the rows themselves, read with the same missing value.
+    std::unique_ptr<void, ProxyFree> matrix;
+    DMatrixHandle m = nullptr;
+    if (linear_) {
+      const std::string dense =
+          "{\"missing\":" + missing_of(config) + ",\"nthread\":" + std::to_string(threads) + "}";
+      check(XGDMatrixCreateFromDense(array_interface(rows, true).c_str(), dense.c_str(), &m),
+            "XGDMatrixCreateFromDense");
+      matrix.reset(m);
+    } else if (base_margin) {
+      check(XGProxyDMatrixCreate(&m), "XGProxyDMatrixCreate");
+      matrix.reset(m);
+    }
     if (base_margin) {
-      DMatrixHandle p = nullptr;
-      check(XGProxyDMatrixCreate(&p), "XGProxyDMatrixCreate");
-      proxy.reset(p);
-      check(XGDMatrixSetInfoFromInterface(p, "base_margin",
+      check(XGDMatrixSetInfoFromInterface(m, "base_margin",
                                           array_interface(*base_margin, base_margin->columns != 0).c_str()),
             "base_margin");
     }
     const bst_ulong* shape = nullptr;
     bst_ulong dims = 0;
     const float* values = nullptr;
-    check(XGBoosterPredictFromDense(handle_, array_interface(rows, true).c_str(), config.c_str(),
-                                    proxy ? proxy.get() : thread_proxy(), &shape, &dims, &values),
-          "XGBoost cannot predict");
+    if (linear_) {
+      check(XGBoosterPredictFromDMatrix(handle_, m, config.c_str(), &shape, &dims, &values), "XGBoost cannot predict");
+    } else {
+      check(XGBoosterPredictFromDense(handle_, array_interface(rows, true).c_str(), config.c_str(),
+                                      matrix ? m : thread_proxy(), &shape, &dims, &values),
+            "XGBoost cannot predict");
+    }
     Prediction out;
     out.values = values;
     out.shape.assign(shape, shape + dims);

@@ -97,8 +97,9 @@ class Booster {
   // warm). Errors are left for a real request to meet.
   void warm_up(const std::string& config) const;
 
-  // The model as XGBoost saves it in JSON (XGBoosterSaveModelToBuffer).
+  // The model as XGBoost saves it in JSON, or in UBJSON (XGBoosterSaveModelToBuffer).
   std::string saved_json() const;
+  std::string saved_ubjson() const;
 
   // The JSON config XGBoosterPredictFromDense takes, made once per model.
   static std::string predict_config(const PredictConfig& config);
@@ -118,6 +119,9 @@ class Booster {
   std::unique_ptr<runner::ComputeLanes> lanes_;
   std::uint64_t num_features_ = 0;
   int boosted_rounds_ = 0;
+  // gblinear: XGBoost 1.7 predicts it from a DMatrix only ("Inplace predict is not
+  // supported by current booster"), so its rows go through one made per prediction.
+  bool linear_ = false;
 };
 
 }  // namespace carton::runners::xgboost

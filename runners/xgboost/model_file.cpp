@@ -28,6 +28,8 @@ constexpr int kBadSplitFeature = 3;
 constexpr int kOutOfMemory = 4;
 // The child's exit status for a model XGBoost refuses; its stdout says why.
 constexpr int kRefused = 5;
+// The child's exit status when XGBoost could not save the model it loaded.
+constexpr int kNoResult = 6;
 
 // The child's address space: the libraries and threads (1 GiB covers them with room),
 // and 16 times the model's bytes, far more than any model loaded from them takes
@@ -149,10 +151,11 @@ std::optional<Version> check_saved_version(const wire::Bytes& model, ModelFormat
   return saved;
 }
 
-std::optional<std::string> check_load_in_child(const wire::Bytes& model, const std::string& file,
-                                               const std::string& binary) {
+CheckedModel check_load_in_child(const wire::Bytes& model, const std::string& file, const std::string& binary) {
   const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(kLoadCheckDeadline);
-  const runner::ChildExit exit = runner::run_child_check(model, binary, kLoadCheckFlag, deadline);
+  // The saved model is at most what the child's memory held.
+  const runner::ChildExit exit =
+      runner::run_child_check(model, binary, kLoadCheckFlag, deadline, child_memory_limit(model.size()));
   if (exit.how == runner::ChildExit::How::exited && exit.value == kBadSplitFeature) {
     throw std::runtime_error(file + " has a tree that splits on a feature the model does not have (found loading "
                              "it in a child process); the model is damaged and is refused");
@@ -163,12 +166,16 @@ std::optional<std::string> check_load_in_child(const wire::Bytes& model, const s
                              std::to_string(child_memory_limit(model.size()) >> 20) + " MiB (1 GiB + 16 times the " +
                              "model's size); the model is damaged and is refused");
   }
-  if (exit.how == runner::ChildExit::How::exited && exit.value == kRefused) return exit.output;
+  if (exit.how == runner::ChildExit::How::exited && exit.value == kRefused) return {exit.output, {}};
   if (!exit.ok()) {
     throw std::runtime_error("loading " + file + " in a child process first, the child " + exit.describe(deadline) +
                              "; the model is refused (it is damaged, or uses what this XGBoost mishandles)");
   }
-  return std::nullopt;
+  if (exit.result.empty()) {
+    throw std::runtime_error("loading " + file + " in a child process first, the child loaded it but handed back " +
+                             "no saved model; the model is refused");
+  }
+  return {std::nullopt, exit.result};
 }
 
 int run_load_check() {
@@ -206,7 +213,13 @@ int run_load_check() {
       // Only a crash is a verdict here.
     }
   }
-  return 0;
+  // What the runner loads instead of the file (CheckedModel::rewritten).
+  try {
+    const std::string saved = booster->saved_ubjson();
+    return runner::write_child_result(saved.data(), saved.size()) ? 0 : kNoResult;
+  } catch (const XGBoostError&) {
+    return kNoResult;
+  }
 }
 
 }  // namespace carton::runners::xgboost

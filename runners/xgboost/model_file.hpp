@@ -24,7 +24,8 @@
 //                child killed by a signal or the deadline, or a bad split feature,
 //                refuses the model. A damaged tree off those rows' paths whose split
 //                feature is in range but whose threshold sends a later row astray
-//                cannot be told from a good one this way.
+//                cannot be told from a good one this way. The runner then loads
+//                the model as the child saved it, never the file's own bytes.
 #pragma once
 
 #include <array>
@@ -57,12 +58,21 @@ std::optional<Version> check_saved_version(const wire::Bytes& model, ModelFormat
 constexpr std::chrono::seconds kLoadCheckDeadline{120};
 // The flag that makes the runner binary the child (main.cpp).
 constexpr char kLoadCheckFlag[] = "--check-model";
+// What the child made of a model.
+struct CheckedModel {
+  // XGBoost's refusal when the child's load failed (the runner does not try the load
+  // again, without the child's memory limit).
+  std::optional<std::string> refusal;
+  // Else the model as XGBoost itself saved it (UBJSON) once loaded in the child: what
+  // the runner loads, so that its own process never parses the untrusted bytes. Why: a
+  // damaged UBJSON length makes XGBoost's loader read past an array, which faults in
+  // one process's heap layout and not in another's, so a child that survived the load
+  // did not prove the runner would. Bytes XGBoost wrote are consistent.
+  wire::Bytes rewritten;
+};
 // Loads `model` in a child (`binary` is the runner's own). Throws std::runtime_error
 // when the child dies by a signal, passes the deadline or runs out of its memory.
-// Returns XGBoost's refusal when the child's load failed (the runner does not try the
-// load again, without the child's memory limit), nullopt when it loaded.
-std::optional<std::string> check_load_in_child(const wire::Bytes& model, const std::string& file,
-                                               const std::string& binary);
+CheckedModel check_load_in_child(const wire::Bytes& model, const std::string& file, const std::string& binary);
 // The child's side: main() calls it when argv[1] is kLoadCheckFlag.
 int run_load_check();
 

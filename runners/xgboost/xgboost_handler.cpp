@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "options.hpp"
+#include "saved_model_check.hpp"
 #include "tensor_mapping.hpp"
 
 namespace carton::runners::xgboost {
@@ -37,12 +38,21 @@ std::shared_ptr<const XGBoostModel> XGBoostHandler::open(wire::FsToken fs, bool 
     return std::invalid_argument(file + " (" + std::to_string(bytes.size()) + " bytes, " + format_name(format) +
                                  " by its first bytes) is not a model XGBoost " + library_version() + " loads: " + why);
   };
+  // With the check, the runner loads what XGBoost saved in the child (CheckedModel).
+  wire::Bytes to_load = bytes;
   if (options.check_in_child) {
-    if (auto why = check_load_in_child(bytes, file, self_)) throw refused(*why);
+    CheckedModel checked = check_load_in_child(bytes, file, self_);
+    if (checked.refusal) throw refused(*checked.refusal);
+    to_load = std::move(checked.rewritten);
+    try {
+      check_saved_model(to_load);
+    } catch (const std::invalid_argument& e) {
+      throw refused(std::string("saved again by XGBoost in the child, it fails the runner's own check: ") + e.what());
+    }
   }
   std::shared_ptr<const XGBoostModel> model;
   try {
-    model = std::make_shared<const XGBoostModel>(bytes, options);
+    model = std::make_shared<const XGBoostModel>(to_load, options);
   } catch (const XGBoostError& e) {
     throw refused(e.what());
   }

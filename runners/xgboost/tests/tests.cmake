@@ -17,6 +17,7 @@ endif()
 carton_add_test(test_xgboost
   SOURCES ${_dir}/main.cpp ${_dir}/xgboost_models.cpp ${_dir}/infer_test.cpp ${_dir}/errors_test.cpp
           ${_dir}/lifecycle_test.cpp ${_dir}/tensor_mapping_test.cpp ${_dir}/tree_walker_test.cpp
+          ${_dir}/saved_model_check_test.cpp
   LIBS carton_mock carton_xgboost_handler
   LABELS xgboost)
 target_compile_definitions(test_xgboost PRIVATE
