@@ -17,6 +17,7 @@
 #include "carton/wire/core_revision.hpp"
 #include "carton/conformance/vector_index.hpp"
 #include "fuzz_support.hpp"
+#include "xgboost_seeds.hpp"
 
 using namespace carton;
 namespace stdfs = std::filesystem;
@@ -157,6 +158,8 @@ int main(int argc, char** argv) {
     }
   }
   bootstrap_seeds(w, (src / "conformance/vectors/carton-0.0.1/bootstrap-strace.txt").string());
+  w.put("xgboost_model_check_fuzzer", "two_trees", fuzz::seed_model({{0, {}}, {3, {}}}));
+  w.put("xgboost_model_check_fuzzer", "categorical", fuzz::seed_model({{1, {0, 2, 5}}, {2, {}}}));
 
   for (const auto& [target, n] : w.counts) std::cout << "make_seeds: " << n << " seeds for " << target << "\n";
   return 0;

@@ -14,7 +14,8 @@ seconds=${1:-30}
 shift || true
 build=${CARTON_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${CARTON_JOBS:-$(nproc)}
-all_targets=(frame_reader_fuzzer decoder_fuzzer dispatch_fuzzer directory_server_fuzzer bootstrap_fuzzer)
+all_targets=(frame_reader_fuzzer decoder_fuzzer dispatch_fuzzer directory_server_fuzzer bootstrap_fuzzer
+             xgboost_model_check_fuzzer)
 targets=("$@")
 [ $# -gt 0 ] || targets=("${all_targets[@]}")
 
