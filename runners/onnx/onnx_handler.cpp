@@ -18,8 +18,9 @@ OnnxHandler::OnnxHandler(std::string self)
       log_(runtime::make_logger("onnx")) {}
 
 std::shared_ptr<const OnnxModel> OnnxHandler::open(wire::FsToken fs, bool writable, const std::string& file,
-                                                   const OnnxOptions& options) {
+                                                   const OnnxOptions& asked) {
   const wire::Bytes bytes = runner::read_model_file(context(), fs, writable, file);
+  const OnnxOptions options = asked.resolved(bytes.size());
   ModelInfo info = check_model(bytes, file);
   if (options.check_in_child) check_import_in_child(bytes, file, self_);
   auto model = OnnxModel::load(bytes, std::move(info), options);
@@ -40,8 +41,11 @@ std::shared_ptr<const OnnxModel> OnnxHandler::load_served_model(const wire::Load
 }
 
 std::string OnnxHandler::pack_file_name(const wire::PackRequest& request, const std::string& file) {
-  // Pack takes no runner options: the defaults, with the import check.
-  open(request.fs, /*writable=*/true, file, OnnxOptions{});
+  // Pack takes no runner options: the defaults, with the import check, and one network
+  // (it serves no request).
+  OnnxOptions options;
+  options.networks = 1;
+  open(request.fs, /*writable=*/true, file, options);
   return kModelFile;
 }
 

@@ -8,8 +8,12 @@
 //                              default       by the forwards in flight
 //                                            (adaptive_threads.hpp; process-wide: the
 //                                            last Load's value holds)
-//   networks          integer  1            networks built from the model; requests in
-//                                            flight beyond this many wait (net_pool.hpp)
+//   networks          integer  auto         networks built from the model; requests in
+//                                            flight beyond this many wait (net_pool.hpp).
+//                                            Unset: one per core the runner may use, at
+//                                            most kAutoNetworks, and fewer when their
+//                                            copies of the model would pass
+//                                            kAutoNetworksBytes (auto_networks())
 //   batch_max_rows    integer  0            concurrent requests are merged along the
 //                                            first dimension into one forward() of at
 //                                            most this many rows (runner::InferPolicy);
@@ -52,15 +56,34 @@ constexpr std::int64_t kMaxThreads = 1024;
 // than parallelism anyone gains.
 constexpr std::int64_t kMaxNetworks = 64;
 
+// Why a network per core by default: carton's core sends a model's requests
+// concurrently, and one network runs one forward at a time. With one per core, 16
+// clients of the test CNN get 0.95-0.97 of OpenCV's in-process one-stream rate, against
+// 0.86-0.90 with one network (docs/runners/onnx.md, Numbers), for 4-8% on a lone
+// client's p50. Why at most 4, and within 512 MiB of model bytes: each network holds a
+// copy of the weights, and past a few networks the cores are what limits, not them.
+constexpr int kAutoNetworks = 4;
+constexpr std::uint64_t kAutoNetworksBytes = std::uint64_t(512) << 20;
+
 struct OnnxOptions {
   std::optional<std::string> model_file;  // nullopt: model.onnx
   std::optional<int> num_threads;
-  int networks = 1;
+  int networks = 0;  // 0: auto_networks() of the model, once its size is known
   bool fusion = true;
   bool check_in_child = true;
-  // instances is `networks`; merging is off unless asked for.
+  // instances is `networks` (set by resolved()); merging is off unless asked for.
   runner::InferPolicy infer{1, 0, std::chrono::microseconds(0)};
+
+  // These options with `networks` decided for a model of `model_bytes` bytes.
+  OnnxOptions resolved(std::uint64_t model_bytes) const;
 };
+
+// The networks an unset `networks` gives a model of `model_bytes` bytes on `cores` cores:
+// min(cores, kAutoNetworks), fewer while their copies would pass kAutoNetworksBytes, at
+// least 1.
+int auto_networks(std::uint64_t model_bytes, int cores);
+// The cores this process may run on (its affinity mask).
+int usable_cores();
 
 // Throws std::invalid_argument naming the option.
 OnnxOptions read_options(const std::optional<wire::Map<std::string, wire::RunnerOpt>>& runner_opts);

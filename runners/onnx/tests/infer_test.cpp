@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(int64_inputs_and_outputs_keep_their_dtype) {
 BOOST_AUTO_TEST_CASE(sixteen_requests_in_flight_get_their_own_answers) {
   // Batches of 1, 5 and 64 interleaved: a request answered from another's blobs, or
   // with another's input, would differ from torch. Once serialized on one network
-  // (the default), once on a pool of four, and once merged (batch_max_rows 80: the
+  // (networks 1), once on a pool of four, and once merged (batch_max_rows 80: the
   // batches of 1 and 5 queued behind a 64 join it, and each other).
   for (std::int64_t networks : {1, 4, 0}) {
     BOOST_TEST_CONTEXT("networks = " << networks) {

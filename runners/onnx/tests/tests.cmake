@@ -16,7 +16,7 @@ endif()
 
 carton_add_test(test_onnx
   SOURCES ${_dir}/main.cpp ${_dir}/onnx_models.cpp ${_dir}/infer_test.cpp ${_dir}/errors_test.cpp ${_dir}/lifecycle_test.cpp
-          ${_dir}/adaptive_threads_test.cpp
+          ${_dir}/adaptive_threads_test.cpp ${_dir}/options_test.cpp
   LIBS carton_mock carton_onnx_handler CartonOpenCV::dnn
   LABELS onnx)
 target_compile_definitions(test_onnx PRIVATE
