@@ -1,6 +1,7 @@
 #include "saved_model_check.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "saved_tree_check.hpp"
 #include "ubjson_reader.hpp"
 
 namespace carton::runners::xgboost {
@@ -16,14 +18,8 @@ namespace {
 
 using TypedArray = UbjsonReader::TypedArray;
 
-// XGBoost's bound on a category (common::OutOfRangeCat): floats hold integers exactly
-// up to 2^24, and categories reach the predictor as floats.
-constexpr std::int64_t kMaxCategory = std::int64_t(1) << 24;
-// A node index, a count of nodes or trees: XGBoost holds them in int32.
+// A count of nodes or trees: XGBoost holds them in int32.
 constexpr std::uint64_t kMaxIndex = std::numeric_limits<std::int32_t>::max();
-// RegTree::Node keeps default_left in a split index's top bit, and a parent's
-// left-child flag in the parent index's.
-constexpr std::uint32_t kLow31 = 0x7fffffffu;
 
 [[noreturn]] void refuse(const std::string& what) { throw std::invalid_argument(what); }
 
@@ -41,14 +37,6 @@ std::uint64_t decimal(std::string_view s, const std::string& field) {
   }
   return v;
 }
-
-// A tree's per-node arrays, as XGBoost 1.7 writes them (RegTree::SaveModel).
-struct TreeArrays {
-  std::optional<TypedArray> left, right, parent, split_index, split_type, categories, categories_nodes,
-      categories_segments, categories_sizes;
-  std::optional<std::uint64_t> num_nodes;
-  std::int64_t id = -1;
-};
 
 class ModelCheck {
  public:
@@ -120,25 +108,30 @@ class ModelCheck {
     return r_.string_body();
   }
 
+  // An object of parameters XGBoost writes as decimal strings: those in `wanted` are
+  // read into their targets, the others skipped.
+  void decimals(char m, int depth, const std::string& path,
+                std::initializer_list<std::pair<std::string_view, std::optional<std::uint64_t>*>> wanted) {
+    object(m, path);
+    members(depth, [&](std::string_view k, char v, int d) {
+      for (const auto& [key, target] : wanted) {
+        if (k != key) continue;
+        const std::string field = path + "." + std::string(k);
+        *target = decimal(string(v, field), field);
+        return;
+      }
+      r_.skip(v, d);
+    });
+  }
+
   void learner(int depth) {
     members(depth, [&](std::string_view key, char m, int d) {
       if (key == "gradient_booster") {
         object(m, "gradient_booster");
         booster(d, "gradient_booster");
       } else if (key == "learner_model_param") {
-        object(m, "learner_model_param");
-        members(d, [&](std::string_view k, char v, int dd) {
-          const std::string field = "learner_model_param." + std::string(k);
-          if (k == "num_feature") {
-            num_feature_ = decimal(string(v, field), field);
-          } else if (k == "num_class") {
-            num_class_ = decimal(string(v, field), field);
-          } else if (k == "num_target") {
-            num_target_ = decimal(string(v, field), field);
-          } else {
-            r_.skip(v, dd);
-          }
-        });
+        decimals(m, d, "learner_model_param",
+                 {{"num_feature", &num_feature_}, {"num_class", &num_class_}, {"num_target", &num_target_}});
       } else {
         r_.skip(m, d);
       }
@@ -175,17 +168,7 @@ class ModelCheck {
     members(depth, [&](std::string_view key, char m, int d) {
       const std::string field = path + "." + std::string(key);
       if (key == "gbtree_model_param") {
-        object(m, field);
-        members(d, [&](std::string_view k, char v, int dd) {
-          const std::string f = field + "." + std::string(k);
-          if (k == "num_trees") {
-            num_trees_ = decimal(string(v, f), f);
-          } else if (k == "num_parallel_tree") {
-            num_parallel_tree_ = decimal(string(v, f), f);
-          } else {
-            r_.skip(v, dd);
-          }
-        });
+        decimals(m, d, field, {{"num_trees", &num_trees_}, {"num_parallel_tree", &num_parallel_tree_}});
       } else if (key == "tree_info") {
         tree_info_ = elements(m, d, field, [&](std::uint64_t i, std::int64_t group) {
           if (group < 0 || group > static_cast<std::int64_t>(kMaxIndex)) {
@@ -217,7 +200,7 @@ class ModelCheck {
   }
 
   void tree(int depth, const std::string& name) {
-    TreeArrays a;
+    SavedTree a;
     members(depth, [&](std::string_view key, char m, int d) {
       auto typed = [&](char type, char other = 0) {
         const std::string field = name + ": " + std::string(key);
@@ -238,134 +221,22 @@ class ModelCheck {
       else if (key == "categories_segments") a.categories_segments = typed('L');
       else if (key == "categories_sizes") a.categories_sizes = typed('L');
       else if (key == "id") a.id = r_.integer_after(m);
-      else if (key == "tree_param") {
-        object(m, name + ": tree_param");
-        members(d, [&](std::string_view k, char v, int dd) {
-          if (k == "num_nodes") {
-            a.num_nodes = decimal(string(v, name + ": tree_param.num_nodes"), name + ": tree_param.num_nodes");
-          } else {
-            r_.skip(v, dd);
-          }
-        });
-      } else {
+      else if (key == "tree_param") decimals(m, d, name + ": tree_param", {{"num_nodes", &a.num_nodes}});
+      else {
         // The float arrays: XGBoost checks their counts itself and indexes nothing by them.
         r_.skip(m, d);
       }
     });
-    check_tree(a, name);
-  }
-
-  void check_tree(const TreeArrays& a, const std::string& name) {
-    auto need = [&](const std::optional<TypedArray>& x, const char* field) -> const TypedArray& {
-      if (!x) refuse(name + ": no " + field + " array");
-      return *x;
-    };
-    if (!a.num_nodes) refuse(name + ": tree_param has no num_nodes");
-    if (*a.num_nodes == 0) refuse(name + ": tree_param.num_nodes is 0, not at least 1 (the root)");
-    const std::uint64_t n = *a.num_nodes;
-    const TypedArray& left = need(a.left, "left_children");
-    const TypedArray& right = need(a.right, "right_children");
-    const TypedArray& parent = need(a.parent, "parents");
-    const TypedArray& split_index = need(a.split_index, "split_indices");
-    const TypedArray& split_type = need(a.split_type, "split_type");
-    for (auto [arr, field] : {std::pair{&left, "left_children"}, {&right, "right_children"}, {&parent, "parents"},
-                              {&split_index, "split_indices"}, {&split_type, "split_type"}}) {
-      if (arr->count != n) {
-        refuse(name + ": " + field + " has " + std::to_string(arr->count) + " elements, not num_nodes " +
-               std::to_string(n));
-      }
-    }
-    if (a.id < 0 || static_cast<std::uint64_t>(a.id) > kMaxIndex) refuse(name + ": id " + std::to_string(a.id));
+    const TreeFacts facts = check_saved_tree(a, name);
     ids_.push_back(a.id);
-
-    std::uint64_t categorical = 0;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::int64_t type = split_type.integer(i);
-      if (type != 0 && type != 1) {
-        refuse(name + ", node " + std::to_string(i) + ": split_type " + std::to_string(type) + ", not 0 or 1");
-      }
-      categorical += static_cast<std::uint64_t>(type);
-      const auto p = static_cast<std::uint32_t>(parent.integer(i)) & kLow31;
-      if (i > 0 && p >= n) {
-        refuse(name + ", node " + std::to_string(i) + ": parent " + std::to_string(p) + " is not one of the tree's " +
-               std::to_string(n) + " nodes");
-      }
+    if (facts.max_feature > max_feature_) {
+      max_feature_ = facts.max_feature;
+      max_feature_at_ = facts.max_feature_at;
     }
-
-    // From the root: each node once, each split's children inside the tree.
-    std::vector<bool> reached(n, false);
-    std::vector<std::uint32_t> stack{0};
-    while (!stack.empty()) {
-      const std::uint32_t node = stack.back();
-      stack.pop_back();
-      const std::string at = name + ", node " + std::to_string(node);
-      if (reached[node]) refuse(at + " is reached twice from the root (the tree has a cycle or a shared node)");
-      reached[node] = true;
-      const std::int64_t l = left.integer(node), r = right.integer(node);
-      if (l == -1) continue;  // a leaf: XGBoost tells them by the left child alone
-      for (std::int64_t child : {l, r}) {
-        if (child < 1 || static_cast<std::uint64_t>(child) >= n) {
-          refuse(at + ": child " + std::to_string(child) + " is not one of the tree's " + std::to_string(n) +
-                 " nodes past the root");
-        }
-      }
-      const std::int64_t feature = split_index.integer(node);
-      if (feature < 0 || feature > static_cast<std::int64_t>(kLow31)) {
-        refuse(at + ": split feature " + std::to_string(feature));
-      }
-      if (feature > max_feature_) {
-        max_feature_ = feature;
-        max_feature_at_ = at;
-      }
-      stack.push_back(static_cast<std::uint32_t>(r));
-      stack.push_back(static_cast<std::uint32_t>(l));
-    }
-    check_categories(a, name, n, split_type, categorical);
-  }
-
-  void check_categories(const TreeArrays& a, const std::string& name, std::uint64_t n, const TypedArray& split_type,
-                        std::uint64_t categorical) {
-    if (categorical == 0 && !a.categories_nodes) return;
-    auto need = [&](const std::optional<TypedArray>& x, const char* field) -> const TypedArray& {
-      if (!x) refuse(name + ": categorical splits without a " + field + " array");
-      return *x;
-    };
-    const TypedArray& nodes = need(a.categories_nodes, "categories_nodes");
-    const TypedArray& segments = need(a.categories_segments, "categories_segments");
-    const TypedArray& sizes = need(a.categories_sizes, "categories_sizes");
-    const TypedArray& categories = need(a.categories, "categories");
-    if (nodes.count != categorical || segments.count != categorical || sizes.count != categorical) {
-      refuse(name + ": " + std::to_string(categorical) + " nodes of split_type 1, and " +
-             std::to_string(nodes.count) + " categories_nodes, " + std::to_string(segments.count) +
-             " categories_segments, " + std::to_string(sizes.count) + " categories_sizes");
-    }
-    std::int64_t previous = -1;
-    for (std::uint64_t k = 0; k < nodes.count; ++k) {
-      const std::int64_t node = nodes.integer(k);
-      const std::string at = name + ", categories_nodes[" + std::to_string(k) + "] " + std::to_string(node);
-      if (node <= previous || static_cast<std::uint64_t>(node) >= n || split_type.integer(node) != 1) {
-        refuse(at + ": not a node of split_type 1 after the one before");
-      }
-      previous = node;
-      const std::int64_t begin = segments.integer(k), size = sizes.integer(k);
-      if (begin < 0 || size < 1 || static_cast<std::uint64_t>(begin) > categories.count ||
-          static_cast<std::uint64_t>(size) > categories.count - static_cast<std::uint64_t>(begin)) {
-        refuse(at + ": segment of " + std::to_string(size) + " categories at " + std::to_string(begin) +
-               " is not inside the " + std::to_string(categories.count) + " categories");
-      }
-      std::int64_t largest = 0;
-      for (std::int64_t j = begin; j < begin + size; ++j) {
-        const std::int64_t c = categories.integer(static_cast<std::uint64_t>(j));
-        if (c < 0 || c >= kMaxCategory) {
-          refuse(at + ": category " + std::to_string(c) + " is outside [0, " + std::to_string(kMaxCategory) + ")");
-        }
-        largest = std::max(largest, c);
-      }
-      category_bytes_ += (static_cast<std::uint64_t>(largest) / 32 + 1) * 4;
-      if (category_bytes_ > kMaxCategoryBitBytes) {
-        refuse(at + ": the categorical splits' bit sets would take more than " +
-               std::to_string(kMaxCategoryBitBytes >> 20) + " MiB");
-      }
+    category_bytes_ += facts.category_bytes;
+    if (category_bytes_ > kMaxCategoryBitBytes) {
+      refuse(name + ": with it, the categorical splits' bit sets would take more than " +
+             std::to_string(kMaxCategoryBitBytes >> 20) + " MiB");
     }
   }
 

@@ -16,8 +16,8 @@
 //   - num_trees (gbtree_model_param) = the trees present = tree_info's entries; every
 //     tree's id in [0, num_trees) and used once; num_parallel_tree >= 1; dart's
 //     weight_drop one per tree;
-//   - per tree, num_nodes (tree_param) in [1, 2^31) and each per-node array of
-//     exactly that many elements, of the type XGBoost writes;
+//   - per tree (saved_tree_check.hpp), num_nodes (tree_param) in [1, 2^31) and each
+//     per-node array of exactly that many elements, of the type XGBoost writes;
 //   - from the root, each split's two children in (0, num_nodes), each node reached
 //     once (no cycle, so no prediction loops forever); every node's parent in
 //     [0, num_nodes); each split's feature below the learner's num_feature;

@@ -52,6 +52,7 @@ struct ChildScript {
                           << "  --same-stdin) cmp -s - '" << expected.string() << "' && exit 0; exit 1 ;;\n"
                           << "  --empty-stdin) test -z \"$(head -c 1)\" && exit 0; exit 1 ;;\n"
                           << "  --echo-result) exec cat >&3 ;;\n"
+                          << "  --fds) for fd in 3 4 7; do [ -e /proc/$$/fd/$fd ] && exit $fd; done; exit 0 ;;\n"
                           << "  --echo-result-fail) cat >&3; exit 2 ;;\n"
                           << "esac\n"
                           << "exit 99\n";
@@ -188,6 +189,32 @@ BOOST_AUTO_TEST_CASE(a_childs_result_comes_back_whole_up_to_the_limit) {
   const ChildExit none = child.run("--echo-result", input);
   BOOST_TEST(!none.ok());
   BOOST_TEST(none.result.empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_child_gets_its_stdio_and_nothing_else) {
+  // An fd the runner left inheritable (here 7, and 3 and 4 too) does not reach the child.
+  ChildScript child;
+  int p[2];
+  BOOST_REQUIRE(::pipe(p) == 0);
+  const int saved[3] = {::dup(3), ::dup(4), ::dup(7)};
+  for (int fd : {3, 4, 7}) BOOST_REQUIRE(::dup2(p[1], fd) == fd);  // dup2: inheritable
+  const ChildExit seen = child.run("--fds");
+  const ChildExit with_result = child.run("--fds", {}, 10s, 16);
+  int k = 0;
+  for (int fd : {3, 4, 7}) {
+    if (saved[k] >= 0) {
+      ::dup2(saved[k], fd);
+      ::close(saved[k]);
+    } else {
+      ::close(fd);
+    }
+    ++k;
+  }
+  ::close(p[0]);
+  ::close(p[1]);
+  BOOST_TEST(seen.describe(10s) == "exited with status 0");
+  // With a result channel, fd 3 is the memfd: the first fd the script finds.
+  BOOST_TEST(with_result.describe(10s) == "exited with status 3");
 }
 
 BOOST_AUTO_TEST_CASE(write_child_result_fails_without_a_result_memfd) {

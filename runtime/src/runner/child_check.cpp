@@ -1,6 +1,7 @@
 #include "carton/runner/child_check.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
@@ -26,6 +27,9 @@ namespace {
 
 // The child's fd for write_child_result().
 constexpr int kResultFd = 3;
+// Where close_on_exec_from() stops without close_range(): the soft RLIMIT_NOFILE most
+// processes run with.
+constexpr int kFallbackFdLimit = 1024;
 
 // How often the parent looks whether the child has exited: a Load waits at most this
 // much longer than the check takes.
@@ -75,6 +79,14 @@ int input_memfd(const wire::Bytes& bytes) {
   return fd;
 }
 
+// Marks every fd from `first` up close-on-exec. Async-signal-safe: the child of a
+// multi-threaded fork calls it.
+void close_on_exec_from(int first) {
+  if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0u, CLOSE_RANGE_CLOEXEC) == 0) return;
+  // Kernels before 5.11: each fd below the usual limit.
+  for (int fd = first; fd < kFallbackFdLimit; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
 // The whole of memfd `fd`, which must hold at most `limit` bytes.
 wire::Bytes read_result(int fd, std::size_t limit) {
   struct stat st {};
@@ -122,6 +134,10 @@ pid_t spawn(const char* binary, char* const argv[], int input, int output, int r
       const rlimit fsize{result_limit, result_limit};
       if (::dup2(result, kResultFd) < 0 || ::setrlimit(RLIMIT_FSIZE, &fsize) != 0) err = errno;
     }
+    // Nothing else crosses the exec: an fd the runner left inheritable (or one its own
+    // parent passed it) is not the model's to use. Close-on-exec rather than closed, so
+    // the status pipe still reports a failed exec.
+    if (!err) close_on_exec_from(result >= 0 ? kResultFd + 1 : kResultFd);
     // No new privileges is already set: the runner set it before its own exec.
     if (!err && ruleset >= 0 && ::syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) err = errno;
     if (!err) {
