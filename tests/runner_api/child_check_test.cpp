@@ -52,6 +52,7 @@ struct ChildScript {
                           << "  --same-stdin) cmp -s - '" << expected.string() << "' && exit 0; exit 1 ;;\n"
                           << "  --empty-stdin) test -z \"$(head -c 1)\" && exit 0; exit 1 ;;\n"
                           << "  --echo-result) exec cat >&3 ;;\n"
+                          << "  --grow-stdin) exec head -c 100000 /dev/zero >&0 ;;\n"
                           << "  --fds) for fd in 3 4 7; do [ -e /proc/$$/fd/$fd ] && exit $fd; done; exit 0 ;;\n"
                           << "  --echo-result-fail) cat >&3; exit 2 ;;\n"
                           << "esac\n"
@@ -189,6 +190,18 @@ BOOST_AUTO_TEST_CASE(a_childs_result_comes_back_whole_up_to_the_limit) {
   const ChildExit none = child.run("--echo-result", input);
   BOOST_TEST(!none.ok());
   BOOST_TEST(none.result.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_child_cannot_grow_its_stdin) {
+  // Its stdin is a writable memfd whose pages the runner pays for: RLIMIT_FSIZE stops
+  // a child writing to it (at 0 without a result channel, at the result's limit with).
+  ChildScript child;
+  const std::string ten = "0123456789";
+  const ChildExit grown = child.run("--grow-stdin", wire::Bytes::copy_of(ten.data(), ten.size()));
+  BOOST_TEST((grown.how == ChildExit::How::signaled));
+  BOOST_TEST(grown.value == SIGXFSZ);
+  const ChildExit capped = child.run("--grow-stdin", wire::Bytes::copy_of(ten.data(), ten.size()), 10s, 4096);
+  BOOST_TEST(capped.value == SIGXFSZ);
 }
 
 BOOST_AUTO_TEST_CASE(the_child_gets_its_stdio_and_nothing_else) {

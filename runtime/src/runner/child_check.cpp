@@ -110,7 +110,8 @@ wire::Bytes read_result(int fd, std::size_t limit) {
 }
 
 // fork and exec, with `input` as stdin, `output` as stdout, /dev/null as stderr, and
-// `result` (when >= 0) as fd kResultFd with RLIMIT_FSIZE `result_limit`; before the
+// `result` (when >= 0) as fd kResultFd; RLIMIT_FSIZE `result_limit` (0 without a
+// result); before the
 // exec the child enters the Landlock `ruleset` (when >= 0), a domain nested in the
 // runner's. Only async-signal-safe calls between fork and exec: the runner is
 // multi-threaded. An exec failure comes back through a close-on-exec pipe.
@@ -130,10 +131,13 @@ pid_t spawn(const char* binary, char* const argv[], int input, int output, int r
     int err = 0;
     const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (::dup2(input, 0) < 0 || ::dup2(output, 1) < 0 || null < 0 || ::dup2(null, 2) < 0) err = errno;
-    if (!err && result >= 0) {
-      const rlimit fsize{result_limit, result_limit};
-      if (::dup2(result, kResultFd) < 0 || ::setrlimit(RLIMIT_FSIZE, &fsize) != 0) err = errno;
-    }
+    if (!err && result >= 0 && ::dup2(result, kResultFd) < 0) err = errno;
+    // The child's files: the result at most, or nothing. Its stdin memfd is writable
+    // too, and a child growing it would take the runner's memory (tmpfs pages count
+    // against the runner's cgroup) until the deadline.
+    const rlim_t file_bytes = result >= 0 ? result_limit : 0;
+    const rlimit fsize{file_bytes, file_bytes};
+    if (!err && ::setrlimit(RLIMIT_FSIZE, &fsize) != 0) err = errno;
     // Nothing else crosses the exec: an fd the runner left inheritable (or one its own
     // parent passed it) is not the model's to use. Close-on-exec rather than closed, so
     // the status pipe still reports a failed exec.

@@ -16,6 +16,8 @@
 // runner, whose heap is laid out differently). They travel through a memfd on the
 // child's fd 3 (write_child_result()); the child's RLIMIT_FSIZE is the limit, so a
 // child writing more is killed by SIGXFSZ before the runner holds a byte too many.
+// Without a result it is 0: the child writes no file at all, not even its stdin memfd,
+// whose pages the runner would pay for. Only stdio and that memfd cross the exec.
 //
 // What the child's exit means is the runner's to say: by convention it exits 0 when
 // the framework returned (accepted or refused, which the runner's own load meets and
