@@ -21,6 +21,10 @@ using TypedArray = UbjsonReader::TypedArray;
 // A count of nodes or trees: XGBoost holds them in int32.
 constexpr std::uint64_t kMaxIndex = std::numeric_limits<std::int32_t>::max();
 
+// Keys in one of the objects the check reads (a tree has 16): the duplicate search is
+// quadratic in them.
+constexpr std::size_t kMaxMembers = 256;
+
 [[noreturn]] void refuse(const std::string& what) { throw std::invalid_argument(what); }
 
 // A parameter XGBoost writes as a decimal string ("27").
@@ -62,8 +66,16 @@ class ModelCheck {
     within_depth(depth);
     const auto c = r_.open();
     if (c.type != 0) r_.fail("a typed object");
+    // A key twice: which one XGBoost's reader keeps is not this check's to guess, and
+    // the one checked must be the one loaded. XGBoost never writes one twice.
+    std::vector<std::string_view> seen;
     for (std::int64_t taken = 0; r_.more(c, taken, '}'); ++taken) {
       const std::string_view key = r_.string_body();
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        r_.fail("key \"" + std::string(key.substr(0, 64)) + "\" twice in one object");
+      }
+      if (seen.size() == kMaxMembers) r_.fail("an object of more than " + std::to_string(kMaxMembers) + " keys");
+      seen.push_back(key);
       f(key, r_.marker(), depth + 1);
     }
   }

@@ -137,6 +137,9 @@ BOOST_AUTO_TEST_CASE(indices_xgboost_follows_without_a_bound_are_refused) {
       // "27" -> "97"
       {"num_nodes above the arrays", [](std::string& m) { m[nth(m, "num_nodesSL", 0) + 11 + 8] = '9'; },
        "has 27 elements, not num_nodes 97"},
+      // loss_changes renamed base_weights (the same length): one key twice in tree 0.
+      {"a key twice", [](std::string& m) { m.replace(nth(m, "loss_changes[$", 0), 12, "base_weights"); },
+       "key \"base_weights\" twice in one object"},
       // The count's top byte: 2^62 and more.
       {"a lying typed count", [](std::string& m) { m[nth(m, "parents[$l#L", 0) + 12] = 0x40; },
        "elements of 4 bytes in"},
