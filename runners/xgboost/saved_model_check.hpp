@@ -24,7 +24,8 @@
 //   - split_type 0 or 1; categories_nodes exactly the nodes typed 1, in order; each
 //     one's segment inside `categories`, non-empty, of categories in [0, 2^24) (XGBoost's
 //     own bound), and the bit sets XGBoost makes of them within kMaxCategoryBitBytes;
-//   - every tree_info group below the learner's output groups (num_class, num_target).
+//   - every tree_info group below the learner's output groups (num_class, num_target);
+//   - no key twice in an object it reads (the one checked must be the one loaded).
 // It does not judge what XGBoost itself refuses with an error (a missing key, a wrong
 // type elsewhere): XGBoost's own message then says why.
 #pragma once
