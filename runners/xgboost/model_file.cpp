@@ -17,6 +17,7 @@
 
 #include "booster.hpp"
 #include "carton/runner/child_check.hpp"
+#include "saved_model_check.hpp"
 
 namespace carton::runners::xgboost {
 
@@ -174,6 +175,13 @@ CheckedModel check_load_in_child(const wire::Bytes& model, const std::string& fi
   if (exit.result.empty()) {
     throw std::runtime_error("loading " + file + " in a child process first, the child loaded it but handed back " +
                              "no saved model; the model is refused");
+  }
+  // The child's output is no more trusted than the model: checked before XGBoost reads it.
+  try {
+    check_saved_model(exit.result);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error("loading " + file + " in a child process first, the model XGBoost saved again there " +
+                             "fails the runner's own check: " + e.what() + "; the model is refused");
   }
   return {std::nullopt, exit.result};
 }

@@ -67,11 +67,14 @@ struct CheckedModel {
   // the runner loads, so that its own process never parses the untrusted bytes. Why: a
   // damaged UBJSON length makes XGBoost's loader read past an array, which faults in
   // one process's heap layout and not in another's, so a child that survived the load
-  // did not prove the runner would. Bytes XGBoost wrote are consistent.
+  // did not prove the runner would. They have passed check_saved_model()
+  // (saved_model_check.hpp): XGBoost saves damaged trees as they are, and the child
+  // may have been taken over by the model.
   wire::Bytes rewritten;
 };
 // Loads `model` in a child (`binary` is the runner's own). Throws std::runtime_error
-// when the child dies by a signal, passes the deadline or runs out of its memory.
+// when the child dies by a signal, passes the deadline or runs out of its memory, or
+// when what it saved fails check_saved_model().
 CheckedModel check_load_in_child(const wire::Bytes& model, const std::string& file, const std::string& binary);
 // The child's side: main() calls it when argv[1] is kLoadCheckFlag.
 int run_load_check();

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "carton/runtime/unique_fd.hpp"
 #include "sandbox/confine.hpp"
 
 extern char** environ;
@@ -41,41 +42,30 @@ constexpr std::chrono::milliseconds kPollInterval{2};
 
 // `fd`, moved above the fds the child's are dup2()ed to (0 to kResultFd) when it is
 // one of them: a runner started with stdin closed gets fd 0 from its next open.
-int above_child_fds(int fd) {
-  if (fd < 0 || fd > kResultFd) return fd;
-  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, kResultFd + 1);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  return moved;
+runtime::UniqueFd above_child_fds(int fd) {
+  runtime::UniqueFd owned(fd);
+  if (fd < 0 || fd > kResultFd) return owned;
+  return runtime::UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, kResultFd + 1));
 }
 
-int new_memfd(const char* name) {
+runtime::UniqueFd new_memfd(const char* name) {
   // Sealed non-executable where the kernel can: the runner's seccomp filter requires it.
-  const int fd = above_child_fds(::memfd_create(name, sandbox::memfd_flags()));
-  if (fd < 0) fail_errno("memfd_create");
+  runtime::UniqueFd fd = above_child_fds(::memfd_create(name, sandbox::memfd_flags()));
+  if (!fd) fail_errno("memfd_create");
   return fd;
 }
 
 // A memfd holding `bytes`, positioned at its start.
-int input_memfd(const wire::Bytes& bytes) {
-  const int fd = new_memfd("carton-child-check");
+runtime::UniqueFd input_memfd(const wire::Bytes& bytes) {
+  runtime::UniqueFd fd = new_memfd("carton-child-check");
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      fail_errno("writing the model to a memfd");
-    }
+    if (n <= 0) fail_errno("writing the model to a memfd");
     done += static_cast<std::size_t>(n);
   }
-  if (::lseek(fd, 0, SEEK_SET) != 0) {
-    ::close(fd);
-    fail_errno("lseek");
-  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0) fail_errno("lseek");
   return fd;
 }
 
@@ -111,9 +101,8 @@ wire::Bytes read_result(int fd, std::size_t limit) {
 
 // fork and exec, with `input` as stdin, `output` as stdout, /dev/null as stderr, and
 // `result` (when >= 0) as fd kResultFd; RLIMIT_FSIZE `result_limit` (0 without a
-// result); before the
-// exec the child enters the Landlock `ruleset` (when >= 0), a domain nested in the
-// runner's. Only async-signal-safe calls between fork and exec: the runner is
+// result); before the exec the child enters the Landlock `ruleset` (when >= 0), a
+// domain nested in the runner's. Only async-signal-safe calls between fork and exec: the runner is
 // multi-threaded. An exec failure comes back through a close-on-exec pipe.
 pid_t spawn(const char* binary, char* const argv[], int input, int output, int result, std::size_t result_limit,
             int ruleset) {
@@ -196,46 +185,21 @@ std::string ChildExit::describe(std::chrono::milliseconds deadline) const {
 
 ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, const std::string& flag,
                           std::chrono::milliseconds deadline, std::size_t result_limit) {
-  const int fd = input_memfd(input);
+  runtime::UniqueFd in = input_memfd(input);
   int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) fail_errno("pipe2");
+  const runtime::UniqueFd out_read(out[0]);
+  runtime::UniqueFd out_write = above_child_fds(out[1]);
   // Only the parent's end is non-blocking: it reads what is there once the child exited.
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    ::close(fd);
-    fail_errno("pipe2");
-  }
-  if (::fcntl(out[0], F_SETFL, O_NONBLOCK) != 0 || (out[1] = above_child_fds(out[1])) < 0) {
-    const int saved = errno;
-    ::close(fd);
-    ::close(out[0]);
-    if (out[1] >= 0) ::close(out[1]);
-    errno = saved;
-    fail_errno("the child's stdout pipe");
-  }
-  int result = -1;
-  if (result_limit > 0) {
-    try {
-      result = new_memfd("carton-child-result");
-    } catch (...) {
-      ::close(fd);
-      ::close(out[0]);
-      ::close(out[1]);
-      throw;
-    }
-  }
-  // The memfd closes on every path out, the child's answer read or not.
-  struct Closer {
-    int fd;
-    ~Closer() {
-      if (fd >= 0) ::close(fd);
-    }
-  } result_closer{result};
+  if (!out_write || ::fcntl(out_read.get(), F_SETFL, O_NONBLOCK) != 0) fail_errno("the child's stdout pipe");
+  const runtime::UniqueFd result = result_limit > 0 ? new_memfd("carton-child-result") : runtime::UniqueFd();
   char* argv[] = {const_cast<char*>(binary.c_str()), const_cast<char*>(flag.c_str()), nullptr};
-  const pid_t pid = spawn(binary.c_str(), argv, fd, out[1], result, result_limit, sandbox::check_child_ruleset());
+  const pid_t pid = spawn(binary.c_str(), argv, in.get(), out_write.get(), result.get(), result_limit,
+                          sandbox::check_child_ruleset());
   const int spawn_errno = errno;
-  ::close(fd);
-  ::close(out[1]);
+  in.reset();
+  out_write.reset();  // the child's exit then ends the pipe
   if (pid < 0) {
-    ::close(out[0]);
     errno = spawn_errno;
     fail_errno("cannot start " + binary);
   }
@@ -248,7 +212,6 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
     if (std::chrono::steady_clock::now() > until) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      ::close(out[0]);
       ChildExit timed_out;
       timed_out.how = ChildExit::How::timed_out;
       return timed_out;
@@ -256,15 +219,14 @@ ChildExit run_child_check(const wire::Bytes& input, const std::string& binary, c
     std::this_thread::sleep_for(kPollInterval);
   }
   ChildExit exit;
-  exit.output = drain(out[0]);
-  ::close(out[0]);
+  exit.output = drain(out_read.get());
   if (WIFSIGNALED(status)) {
     exit.how = ChildExit::How::signaled;
     exit.value = WTERMSIG(status);
   } else {
     exit.value = WEXITSTATUS(status);
   }
-  if (result >= 0 && exit.ok()) exit.result = read_result(result, result_limit);
+  if (result && exit.ok()) exit.result = read_result(result.get(), result_limit);
   return exit;
 }
 
