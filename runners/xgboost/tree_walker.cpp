@@ -13,8 +13,6 @@ namespace carton::runners::xgboost {
 
 namespace {
 
-using wire::JsonValue;
-
 // Rows of the agreement check, at most: each split's threshold gives three.
 constexpr std::size_t kMaxCheckRows = 4096;
 // The check's rows hold at most this many values (16 MiB), and a model with more
@@ -22,15 +20,8 @@ constexpr std::size_t kMaxCheckRows = 4096;
 // word, and the check must not be what exhausts the runner's memory.
 constexpr std::size_t kMaxCheckValues = std::size_t(1) << 22;
 
-const JsonValue& member(const JsonValue& v, const char* key) {
-  const JsonValue* m = v.find(key);
-  if (!m) throw std::invalid_argument(std::string("the saved model has no '") + key + "'");
-  return *m;
-}
-
-// XGBoost writes its parameters as strings ("5E-1") and its arrays as numbers.
-double number(const JsonValue& v) { return std::strtod(v.text.c_str(), nullptr); }
-float float_of(const JsonValue& v) { return std::strtof(v.text.c_str(), nullptr); }
+// The pseudo-random rows of the check, beside the rows made to reach each branch.
+constexpr std::size_t kRandomCheckRows = 64;
 
 float sigmoid(float x) {
   // XGBoost 1.7's common::Sigmoid, which clamps before expf so that it cannot overflow.
@@ -40,122 +31,36 @@ float sigmoid(float x) {
   return 1.0f / denom;
 }
 
-}  // namespace
-
-std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const PredictConfig& config,
-                                                   const std::string& predict_config, std::string* why) {
-  std::unique_ptr<TreeWalker> w(new TreeWalker);
-  std::vector<float> base_candidates;
-  try {
-    if (config.iteration_begin != 0 || config.iteration_end != 0) throw std::invalid_argument("an iteration range");
-    const JsonValue saved = wire::parse_json(booster.saved_json());
-    const JsonValue& learner = member(saved, "learner");
-    const JsonValue& param = member(learner, "learner_model_param");
-    const double classes = number(member(param, "num_class"));
-    if (classes > 1) w->groups_ = static_cast<std::uint64_t>(classes);
-    if (const JsonValue* t = param.find("num_target"); t && number(*t) > 1) {
-      throw std::invalid_argument("a multi-target model");
-    }
-    const std::string objective = member(member(learner, "objective"), "name").text;
-    const double base_score = number(member(param, "base_score"));
-    const JsonValue& gb = member(learner, "gradient_booster");
-    if (member(gb, "name").text != "gbtree") throw std::invalid_argument("booster " + member(gb, "name").text);
-    w->output_margin_ = config.output_margin;
-    if (objective == "reg:squarederror" || objective == "reg:pseudohubererror" ||
-        objective == "reg:absoluteerror") {
-      base_candidates = {static_cast<float>(base_score)};
-    } else if (objective == "binary:logistic" || objective == "reg:logistic" || objective == "binary:logitraw") {
-      if (objective != "binary:logitraw") w->transform_ = Transform::kSigmoid;
-      const float b = static_cast<float>(base_score);
-      base_candidates = {-std::log(1.0f / b - 1.0f), static_cast<float>(-std::log(1.0 / base_score - 1.0)), b};
-    } else if (objective == "multi:softprob" || objective == "multi:softmax") {
-      w->transform_ = objective == "multi:softprob" ? Transform::kSoftmax : Transform::kLargest;
-      base_candidates = {static_cast<float>(base_score)};
-    } else {
-      throw std::invalid_argument("objective " + objective);
-    }
-    if (w->groups_ > 1 && w->transform_ != Transform::kSoftmax && w->transform_ != Transform::kLargest) {
-      throw std::invalid_argument("several output groups with objective " + objective);
-    }
-    w->per_row_ = w->transform_ == Transform::kLargest && !config.output_margin ? 1 : w->groups_;
-    const JsonValue& model = member(gb, "model");
-    for (const JsonValue& group : member(model, "tree_info").items) {
-      const double g = number(group);
-      if (g < 0 || g >= static_cast<double>(w->groups_)) throw std::invalid_argument("a tree of no output group");
-      w->group_of_.push_back(static_cast<std::uint32_t>(g));
-    }
-    for (const JsonValue& tree : member(model, "trees").items) {
-      if (number(member(member(tree, "tree_param"), "size_leaf_vector")) != 0) {
-        throw std::invalid_argument("vector leaves");
-      }
-      if (const JsonValue* types = tree.find("split_type")) {
-        for (const JsonValue& t : types->items) {
-          if (number(t) != 0) throw std::invalid_argument("a categorical split");
-        }
-      }
-      const auto& left = member(tree, "left_children").items;
-      const auto& right = member(tree, "right_children").items;
-      const auto& feature = member(tree, "split_indices").items;
-      const auto& value = member(tree, "split_conditions").items;
-      const auto& default_left = member(tree, "default_left").items;
-      const std::size_t n = left.size();
-      if (n == 0 || right.size() != n || feature.size() != n || value.size() != n || default_left.size() != n) {
-        throw std::invalid_argument("a tree whose node arrays differ in length");
-      }
-      const auto first = static_cast<std::int32_t>(w->nodes_.size());
-      w->roots_.push_back(static_cast<std::uint32_t>(first));
-      // A walk must end: with the root no node's child and every other node the child
-      // of at most one, a path from the root never meets a node twice (a node's one
-      // parent is the step before it), so it takes at most n steps. A model file that
-      // links a child back to its ancestor is hostile input, and is left to XGBoost,
-      // whose child check at Load bounds it.
-      std::vector<std::uint8_t> parents(n, 0);
-      for (std::size_t i = 0; i < n; ++i) {
-        Node node;
-        const long l = std::strtol(left[i].text.c_str(), nullptr, 10);
-        const long r = std::strtol(right[i].text.c_str(), nullptr, 10);
-        if (l != -1) {
-          if (l <= 0 || r <= 0 || std::size_t(l) >= n || std::size_t(r) >= n) {
-            throw std::invalid_argument("a child index out of range");
-          }
-          if (l == r || ++parents[std::size_t(l)] > 1 || ++parents[std::size_t(r)] > 1) {
-            throw std::invalid_argument("a node that is the child of two (not a tree)");
-          }
-          node.left = first + static_cast<std::int32_t>(l);
-          node.right = first + static_cast<std::int32_t>(r);
-          node.feature = static_cast<std::uint32_t>(std::strtoul(feature[i].text.c_str(), nullptr, 10));
-          if (node.feature >= booster.num_features()) throw std::invalid_argument("a split past the features");
-        }
-        node.value = float_of(value[i]);
-        node.default_left = default_left[i].kind == JsonValue::Kind::kBool ? default_left[i].boolean
-                                                                           : number(default_left[i]) != 0;
-        w->nodes_.push_back(node);
-      }
-    }
-    if (w->group_of_.size() != w->roots_.size()) throw std::invalid_argument("tree_info and trees differ in length");
-  } catch (const std::exception& e) {
-    if (why) *why = std::string("the runner does not walk this model's trees: ") + e.what();
-    return nullptr;
+// The values a check row gives `node`'s feature so that every branch of it is taken:
+// a numerical split's threshold and the floats either side of it; a categorical split's
+// first categories, a value between two, the first past its words, and invalid ones.
+std::vector<float> check_values(const WalkedModel& m, const WalkedModel::Node& node) {
+  if (node.categories == WalkedModel::kNumerical) {
+    return {node.value, std::nextafter(node.value, -INFINITY), std::nextafter(node.value, INFINITY)};
   }
-  w->features_ = booster.num_features();
-  w->missing_ = static_cast<float>(config.missing);
-  w->missing_is_nan_ = std::isnan(config.missing);
-
-  // Rows that reach every branch: for each split, its feature at the threshold, just
-  // below and just above it (other features missing), then a row of all missing.
-  const std::uint64_t f = w->features_;
-  if (f == 0 || f > kMaxCheckValues / 2) {
-    if (why) *why = "the runner does not walk this model's trees: " + std::to_string(f) + " features, more than " +
-                    std::to_string(kMaxCheckValues / 2) + " (its check would hold too many values)";
-    return nullptr;
+  const WalkedModel::CategorySet& set = m.category_sets[node.categories];
+  std::vector<float> values = {-1.0f, -0.5f, static_cast<float>(set.words * 32), 16777215.0f, 16777214.0f};
+  for (std::uint32_t c = 0, taken = 0; c < set.words * 32 && taken < 4; ++c) {
+    if (m.category_bits[set.begin + c / 32] >> (c % 32) & 1) {
+      values.push_back(static_cast<float>(c));
+      values.push_back(static_cast<float>(c) + 0.5f);
+      ++taken;
+    }
   }
+  return values;
+}
+
+// Rows that reach every branch, then pseudo-random ones, then a row of all missing
+// (`f` features, at most kMaxCheckValues values in all).
+std::vector<float> check_rows(const WalkedModel& m, std::uint64_t f, float missing) {
   std::vector<float> rows;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (const Node& node : w->nodes_) {
+  auto room = [&] { return rows.size() / f < kMaxCheckRows && rows.size() + 2 * f <= kMaxCheckValues; };
+  for (const WalkedModel::Node& node : m.nodes) {
     if (node.left < 0) continue;
-    for (float v : {node.value, std::nextafter(node.value, -INFINITY), std::nextafter(node.value, INFINITY)}) {
-      if (rows.size() / f >= kMaxCheckRows || rows.size() + 2 * f > kMaxCheckValues) break;
-      // Other features take this row's index pattern: some missing, some the threshold.
+    for (float v : check_values(m, node)) {
+      if (!room()) break;
+      // Other features take this row's index pattern: some missing, some the value.
       const std::size_t at = rows.size();
       rows.resize(at + f, nan);
       for (std::uint64_t j = 0; j < f; ++j) {
@@ -164,7 +69,45 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
       rows[at + node.feature] = v;
     }
   }
-  rows.resize(rows.size() + f, w->missing_is_nan_ ? nan : w->missing_);
+  std::uint32_t state = 12345;
+  for (std::size_t i = 0; i < kRandomCheckRows && room(); ++i) {
+    for (std::uint64_t j = 0; j < f; ++j) {
+      state = state * 1664525u + 1013904223u;  // a linear congruential sequence: the same rows every run
+      const std::uint32_t r = state >> 8;
+      rows.push_back(r % 11 == 0 ? nan : static_cast<float>(static_cast<double>(r % 4001) / 400.0 - 5.0));
+    }
+  }
+  rows.resize(rows.size() + f, missing);
+  return rows;
+}
+
+}  // namespace
+
+std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const PredictConfig& config,
+                                                   const std::string& predict_config, std::string* why) {
+  std::unique_ptr<TreeWalker> w;
+  const std::uint64_t f = booster.num_features();
+  try {
+    if (config.iteration_begin != 0 || config.iteration_end != 0) throw std::invalid_argument("an iteration range");
+    // The check's rows must not be what exhausts the runner's memory (kMaxCheckValues).
+    if (f == 0 || f > kMaxCheckValues / 2) {
+      throw std::invalid_argument(std::to_string(f) + " features, more than " + std::to_string(kMaxCheckValues / 2) +
+                                  " (its check would hold too many values)");
+    }
+    const wire::JsonValue saved = wire::parse_json(booster.saved_json(), {/*non_finite_numbers=*/true});
+    w.reset(new TreeWalker(read_walked_model(saved, f)));
+  } catch (const std::exception& e) {
+    if (why) *why = std::string("the runner does not walk this model's trees: ") + e.what();
+    return nullptr;
+  }
+  const WalkedModel::Transform t = w->m_.transform;
+  w->output_margin_ = config.output_margin;
+  w->per_row_ = t == WalkedModel::Transform::kLargest && !config.output_margin ? 1 : w->m_.groups;
+  w->features_ = f;
+  w->missing_ = static_cast<float>(config.missing);
+  w->missing_is_nan_ = std::isnan(config.missing);
+
+  const std::vector<float> rows = check_rows(w->m_, f, w->missing_is_nan_ ? NAN : w->missing_);
   const std::uint64_t n = rows.size() / f;
   std::vector<float> expected;
   try {
@@ -177,7 +120,7 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
     return nullptr;
   }
   std::vector<float> got(n * w->per_row_);
-  for (float base : base_candidates) {
+  for (float base : w->m_.base_candidates) {
     w->base_margin_ = base;
     w->predict(rows.data(), n, got.data());
     if (std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0) return w;
@@ -187,39 +130,78 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
 }
 
 void TreeWalker::walk(const float* row, float* sums) const {
-  std::fill(sums, sums + groups_, base_margin_);
-  for (std::size_t t = 0; t < roots_.size(); ++t) {
-    const Node* node = &nodes_[roots_[t]];
+  std::fill(sums, sums + m_.groups, base_margin_);
+  if (!m_.linear.empty()) return walk_linear(row, sums);
+  const WalkedModel::Node* nodes = m_.nodes.data();
+  for (std::size_t t = 0; t < m_.roots.size(); ++t) {
+    const WalkedModel::Node* node = &nodes[m_.roots[t]];
     while (node->left >= 0) {
       const float v = row[node->feature];
-      const bool missing = std::isnan(v) || (!missing_is_nan_ && v == missing_);
-      const std::int32_t next = missing ? (node->default_left ? node->left : node->right)
-                                        : (v < node->value ? node->left : node->right);
-      node = &nodes_[static_cast<std::size_t>(next)];
+      bool left;
+      if (missing(v)) {
+        left = node->default_left;
+      } else if (node->categories == WalkedModel::kNumerical) {
+        left = v < node->value;
+      } else {
+        // XGBoost 1.7's common::Decision: right only for a valid category in the set.
+        const WalkedModel::CategorySet& set = m_.category_sets[node->categories];
+        left = true;
+        if (v >= 0 && v < 16777215.0f) {
+          const auto c = static_cast<std::uint32_t>(v);
+          left = c / 32 >= set.words || !(m_.category_bits[set.begin + c / 32] >> (c % 32) & 1);
+        }
+      }
+      node = &nodes[static_cast<std::size_t>(left ? node->left : node->right)];
     }
-    sums[group_of_[t]] += node->value;
+    float& sum = sums[m_.group_of[t]];
+    if (m_.tree_weights.empty()) {
+      sum += node->value;
+    } else {
+      // Dart's in-place prediction: each tree predicted alone from the base margin, then
+      // (that - the base margin) x the tree's weight added.
+      const float alone = base_margin_ + node->value;
+      sum += (alone - base_margin_) * m_.tree_weights[t];
+    }
+  }
+}
+
+void TreeWalker::walk_linear(const float* row, float* sums) const {
+  const std::uint64_t groups = m_.groups;
+  const float* bias = m_.linear.data() + features_ * groups;
+  for (std::uint64_t g = 0; g < groups; ++g) {
+    float sum = bias[g] + base_margin_;
+    for (std::uint64_t j = 0; j < features_; ++j) {
+      if (!missing(row[j])) sum += row[j] * m_.linear[j * groups + g];
+    }
+    sums[g] = sum;
   }
 }
 
 void TreeWalker::predict(const float* rows, std::uint64_t n, float* out) const {
-  std::vector<float> sums(groups_);
+  using Transform = WalkedModel::Transform;
+  const std::uint64_t groups = m_.groups;
+  std::vector<float> sums(groups);
   for (std::uint64_t i = 0; i < n; ++i) {
     walk(rows + i * features_, sums.data());
     float* o = out + i * per_row_;
-    if (output_margin_ || transform_ == Transform::kIdentity) {
+    if (output_margin_ || m_.transform == Transform::kIdentity) {
       std::copy(sums.begin(), sums.end(), o);
-    } else if (transform_ == Transform::kSigmoid) {
+    } else if (m_.transform == Transform::kSigmoid) {
       o[0] = sigmoid(sums[0]);
-    } else if (transform_ == Transform::kSoftmax) {
+    } else if (m_.transform == Transform::kExp) {
+      o[0] = std::exp(sums[0]);  // expf, as XGBoost's PredTransform calls it
+    } else if (m_.transform == Transform::kStep) {
+      o[0] = sums[0] > 0.0f ? 1.0f : 0.0f;
+    } else if (m_.transform == Transform::kSoftmax) {
       // XGBoost 1.7's common::Softmax: exp of each less the largest, summed in double.
       float largest = sums[0];
       for (float v : sums) largest = std::fmax(v, largest);
       double total = 0;
-      for (std::uint64_t g = 0; g < groups_; ++g) {
+      for (std::uint64_t g = 0; g < groups; ++g) {
         o[g] = std::exp(sums[g] - largest);
         total += o[g];
       }
-      for (std::uint64_t g = 0; g < groups_; ++g) o[g] /= static_cast<float>(total);
+      for (std::uint64_t g = 0; g < groups; ++g) o[g] /= static_cast<float>(total);
     } else {
       o[0] = static_cast<float>(std::max_element(sums.begin(), sums.end()) - sums.begin());
     }

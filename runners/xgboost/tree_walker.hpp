@@ -1,31 +1,42 @@
-// TreeWalker: a gbtree model's trees walked by the runner itself, for predictions of
-// few rows, where XGBoost's own per-call cost dominates.
+// TreeWalker: a model's trees (or gblinear's weights) walked by the runner itself, for
+// predictions of few rows, where XGBoost's own per-call cost dominates.
 //
 // Why: XGBoosterPredictFromDense costs ~12 us however few the rows (it parses its
 // config and the array interface as JSON, then opens two OpenMP regions), where walking
 // 12 trees of depth 4 for one row takes well under a microsecond. Through carton's
-// core that per-call cost was most of what a one-row request paid over the noop runner.
+// core that per-call cost was most of what a one-row request paid over the noop runner
+// (and gblinear's prediction, through a DMatrix, costs more still).
 //
-// What it walks: a "gbtree" booster (not dart, not gblinear) with one target,
-// numerical splits only, every tree used (iteration_begin and iteration_end 0),
-// predicting float32 rows; the objective's transform is the identity, the sigmoid of
-// binary:logistic and reg:logistic, or multi:softprob's softmax and multi:softmax's
+// What it walks (walked_model.hpp reads it): a gbtree or dart booster of trees with
+// numerical and categorical splits, or a gblinear booster, with one target, every
+// tree used (iteration_begin and iteration_end 0), predicting float32 rows; the
+// objective's transform is the identity, the sigmoid of binary:logistic and
+// reg:logistic, the exp of count:poisson, reg:gamma, reg:tweedie and the survival
+// objectives, binary:hinge's step, or multi:softprob's softmax and multi:softmax's
 // index of the largest. It sums like XGBoost's CPU predictor: per output group, the
-// base margin, then each of the group's trees' leaf in tree order, in float; a value
-// that is NaN or equals `missing` takes the node's default branch.
+// base margin, then each of the group's trees' leaf in tree order, in float (dart:
+// each leaf as XGBoost's in-place prediction adds it, less the base margin it was
+// predicted from and times the tree's weight); a value that is NaN or equals `missing`
+// takes the node's default branch; a categorical split sends a row right when its
+// value, cut to an integer, is one of the node's categories, and left otherwise or
+// when the value is negative or past 2^24 - 2. gblinear: per group, its bias plus the
+// base margin, then weight times value over the row's present features in order.
 //
 // Trusted only after it agrees, bit for bit, with XGBoost's own prediction of rows
-// made to reach every branch (each split's threshold, just below and above it, missing
-// values) at construction; any model outside the above, or any disagreement, leaves
-// every prediction to XGBoost (make() returns null and says why).
+// made to reach every branch (each split's threshold, just below and above it, each
+// category and values beside them, missing values) and of pseudo-random rows at
+// construction; any model outside the above, or any disagreement, leaves every
+// prediction to XGBoost (make() returns null and says why).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "booster.hpp"
+#include "walked_model.hpp"
 
 namespace carton::runners::xgboost {
 
@@ -47,26 +58,19 @@ class TreeWalker {
   void predict(const float* rows, std::uint64_t n, float* out) const;
 
  private:
-  struct Node {
-    std::int32_t left = -1, right = -1;  // -1: a leaf
-    std::uint32_t feature = 0;
-    float value = 0;  // the split's threshold, or the leaf's value
-    bool default_left = false;
-  };
-  enum class Transform { kIdentity, kSigmoid, kSoftmax, kLargest };
-  // The groups' margins for `row` into `sums` (groups_ values).
+  explicit TreeWalker(WalkedModel model) : m_(std::move(model)) {}
+  // The groups' margins for `row` into `sums` (groups values).
   void walk(const float* row, float* sums) const;
+  void walk_linear(const float* row, float* sums) const;
+  bool missing(float v) const { return std::isnan(v) || (!missing_is_nan_ && v == missing_); }
 
-  std::vector<Node> nodes_;
-  std::vector<std::uint32_t> roots_;
-  std::vector<std::uint32_t> group_of_;  // per tree
-  std::uint64_t groups_ = 1, per_row_ = 1;
+  WalkedModel m_;
+  std::uint64_t per_row_ = 1;
   std::uint64_t features_ = 0;
   float base_margin_ = 0;
   float missing_ = 0;
   bool missing_is_nan_ = true;
   bool output_margin_ = false;
-  Transform transform_ = Transform::kIdentity;
 };
 
 }  // namespace carton::runners::xgboost

@@ -73,6 +73,20 @@ BOOST_AUTO_TEST_CASE(errors_say_where_and_what) {
   BOOST_TEST(contains(error_of([] { parse_json("\"a\tb\""); }), "control character"));
 }
 
+BOOST_AUTO_TEST_CASE(non_finite_numbers_only_when_asked_for) {
+  const wire::JsonOptions xgboost{/*non_finite_numbers=*/true};
+  const auto v = parse_json("[NaN, -Infinity, Infinity, -1.5E-1]", xgboost);
+  BOOST_REQUIRE(v.items.size() == 4u);
+  BOOST_TEST(v.items[0].text == "NaN");
+  BOOST_TEST(v.items[1].text == "-Infinity");
+  BOOST_TEST(v.items[2].text == "Infinity");
+  BOOST_TEST(v.items[3].text == "-1.5E-1");
+  for (const auto& item : v.items) BOOST_TEST((item.kind == JsonValue::Kind::kNumber));
+  BOOST_TEST(contains(error_of([&] { parse_json("[nan]", xgboost); }), "expected a value"));
+  BOOST_TEST(contains(error_of([&] { parse_json("[-Inf]", xgboost); }), "expected digits in a number"));
+  BOOST_TEST(contains(error_of([&] { parse_json("[Infinity]"); }), "expected a value"));
+}
+
 BOOST_AUTO_TEST_CASE(nesting_is_capped_before_it_exhausts_the_stack) {
   const std::string ok = std::string(wire::kMaxJsonDepth, '[') + std::string(wire::kMaxJsonDepth, ']');
   BOOST_TEST(error_of([&] { parse_json(ok); }).empty());

@@ -164,6 +164,18 @@ def main(out):
     tc[:, 2], tc[:, 3] = rng.integers(0, 45, len(tc)), rng.integers(0, 5, len(tc))
     e.case("categorical", "categorical", cat, {"input": tc})
 
+    # The other objectives' transforms (the runner walks them too, tree_walker.hpp):
+    # exp for counts, positive values and survival times, hinge's step, ranking's margin.
+    counts = rng.poisson(np.exp(0.5 * x[:, 0])).astype(np.float32)
+    positive = np.exp(0.4 * x[:, 0] - 0.2 * x[:, 1]).astype(np.float32)
+    for name, params, y, extra in (("poisson", {"objective": "count:poisson"}, counts, {}),
+                                   ("gamma", {"objective": "reg:gamma"}, positive, {}),
+                                   ("tweedie", {"objective": "reg:tweedie"}, positive, {}),
+                                   ("cox", {"objective": "survival:cox"}, positive, {}),
+                                   ("hinge", {"objective": "binary:hinge"}, y_bin, {}),
+                                   ("rank", {"objective": "rank:pairwise"}, y_cls, {"group": [20] * 20})):
+        e.case(name, name, save(out, name, train(params, x, y, **extra)), {"input": test})
+
     # Damaged and refused models.
     good = open(os.path.join(out, "regression", "model.json"), "rb").read()
     ubj = open(os.path.join(out, "regression_ubj", "model.ubj"), "rb").read()

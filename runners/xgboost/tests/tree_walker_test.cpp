@@ -38,20 +38,31 @@ std::vector<float> xgboost_predicts(const xgb::Booster& booster, const std::stri
   return out;
 }
 
-// `n` rows of the model's features, normal values with every seventh one missing.
+// `n` rows of the model's features: normal values, about one in seven missing and one
+// in three a small whole number (a category, for categorical splits).
 std::vector<float> random_rows(std::uint64_t n, std::uint64_t features, unsigned seed) {
   std::mt19937 gen(seed);
   std::normal_distribution<float> value(0.f, 1.5f);
   std::vector<float> rows(n * features);
-  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = gen() % 7 == 0 ? std::nanf("") : value(gen);
+  for (float& v : rows) {
+    const unsigned pick = gen() % 21;
+    v = pick < 3 ? std::nanf("") : pick < 10 ? static_cast<float>(gen() % 48) : value(gen);
+  }
   return rows;
 }
+
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(walked_trees_give_xgboost_bits_on_rows_never_checked) {
-  for (const char* model : {"regression/model.json", "binary/model.json", "multiclass/model.json",
-                            "softmax/model.json", "regression32/model.json"}) {
+  // Every booster, split and transform it walks: gbtree, dart, gblinear, a forest,
+  // categorical splits; identity, sigmoid, softmax, largest, exp (poisson, gamma,
+  // tweedie, cox), hinge's step, ranking.
+  for (const char* model :
+       {"regression/model.json", "binary/model.json", "multiclass/model.json", "softmax/model.json",
+        "regression32/model.json", "dart/model.ubj", "linear/model.ubj", "forest/model.ubj", "categorical/model.ubj",
+        "poisson/model.json", "gamma/model.json", "tweedie/model.json", "cox/model.json", "hinge/model.json",
+        "rank/model.json", "missing/model.json"}) {
     BOOST_TEST_CONTEXT(model) {
       const auto booster = booster_from(file_text(model));
       for (bool margin : {false, true}) {
@@ -60,7 +71,7 @@ BOOST_AUTO_TEST_CASE(walked_trees_give_xgboost_bits_on_rows_never_checked) {
         std::string why;
         const auto walker = xgb::TreeWalker::make(booster, config, predict_config, &why);
         BOOST_REQUIRE_MESSAGE(walker, why);
-        const std::uint64_t n = 64;
+        const std::uint64_t n = 256;
         const auto rows = random_rows(n, booster.num_features(), margin ? 11 : 7);
         const auto expected = xgboost_predicts(booster, predict_config, rows, n);
         std::vector<float> got(n * walker->outputs_per_row());
@@ -105,4 +116,25 @@ BOOST_AUTO_TEST_CASE(models_outside_what_it_walks_are_left_to_xgboost) {
   const xgb::PredictConfig plain{false, 0, 0, std::nan("")};
   BOOST_TEST(!xgb::TreeWalker::make(multi, plain, xgb::Booster::predict_config(plain), &why));
   BOOST_TEST(!why.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_category_past_its_limit_is_left_to_xgboost) {
+  // The categorical model as XGBoost saves it in JSON (categorical nodes' thresholds are
+  // NaN there), walked; then with 2^20 put first in a tree's categories: XGBoost loads
+  // it (a set may hold any category), the walker leaves it to XGBoost rather than give
+  // one node a set of 2^20 bits.
+  const std::string json = booster_from(file_text("categorical/model.ubj")).saved_json();
+  const xgb::PredictConfig config{false, 0, 0, std::nan("")};
+  const std::string predict_config = xgb::Booster::predict_config(config);
+  std::string why;
+  BOOST_TEST(static_cast<bool>(xgb::TreeWalker::make(booster_from(json), config, predict_config, &why)), why);
+
+  const std::string key = "\"categories\":[";
+  std::size_t at = json.find(key);
+  while (at != std::string::npos && json.compare(at + key.size(), 1, "]") == 0) at = json.find(key, at + 1);
+  BOOST_REQUIRE(at != std::string::npos);
+  std::string big = json;
+  big.insert(at + key.size(), "1048576,");
+  BOOST_TEST(!xgb::TreeWalker::make(booster_from(big), config, predict_config, &why));
+  BOOST_TEST(why.find("a category out of range") != std::string::npos, why);
 }

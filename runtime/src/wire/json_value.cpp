@@ -10,7 +10,7 @@ namespace {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text) {}
+  Parser(std::string_view text, const JsonOptions& options) : text_(text), options_(options) {}
 
   JsonValue document() {
     JsonValue v = value(0);
@@ -55,6 +55,15 @@ class Parser {
     return true;
   }
 
+  // NaN, Infinity or -Infinity taken, when the options allow them; else "".
+  std::string_view non_finite() {
+    if (!options_.non_finite_numbers) return {};
+    for (std::string_view word : {"NaN", "Infinity", "-Infinity"}) {
+      if (take_word(word)) return word;
+    }
+    return {};
+  }
+
   JsonValue value(std::size_t depth) {
     skip_space();
     JsonValue v;
@@ -70,6 +79,9 @@ class Parser {
     if (c == '"') {
       v.kind = JsonValue::Kind::kString;
       v.text = string();
+    } else if (std::string_view word = non_finite(); !word.empty()) {
+      v.kind = JsonValue::Kind::kNumber;
+      v.text = word;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       v.kind = JsonValue::Kind::kNumber;
       v.text = number();
@@ -224,6 +236,7 @@ class Parser {
   }
 
   std::string_view text_;
+  const JsonOptions options_;
   std::size_t pos_ = 0;
 };
 
@@ -252,6 +265,6 @@ const char* json_kind_name(JsonValue::Kind kind) {
   return "?";
 }
 
-JsonValue parse_json(std::string_view text) { return Parser(text).document(); }
+JsonValue parse_json(std::string_view text, const JsonOptions& options) { return Parser(text, options).document(); }
 
 }  // namespace carton::wire

@@ -44,7 +44,14 @@ struct JsonValue {
 // "null", "a boolean", "a number", "a string", "an array", "an object".
 const char* json_kind_name(JsonValue::Kind kind);
 
+struct JsonOptions {
+  // NaN, Infinity and -Infinity as numbers (kept as written): not JSON, but what
+  // XGBoost's writer gives for a float that is not finite (the XGBoost runner reads
+  // the models XGBoost saves).
+  bool non_finite_numbers = false;
+};
+
 // The one value in `text` (surrounding whitespace allowed). Throws JsonError.
-JsonValue parse_json(std::string_view text);
+JsonValue parse_json(std::string_view text, const JsonOptions& options = {});
 
 }  // namespace carton::wire
