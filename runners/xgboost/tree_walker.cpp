@@ -107,7 +107,11 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
   w->missing_ = static_cast<float>(config.missing);
   w->missing_is_nan_ = std::isnan(config.missing);
 
+  w->trees_ = PackedTrees(w->m_);
+  w->trees_.set_missing(w->missing_, w->missing_is_nan_);
   const std::vector<float> rows = check_rows(w->m_, f, w->missing_is_nan_ ? NAN : w->missing_);
+  // The walk reads the packed trees only; the nodes as read were for the check's rows.
+  w->m_.nodes = {};
   const std::uint64_t n = rows.size() / f;
   std::vector<float> expected;
   try {
@@ -129,47 +133,12 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
   return nullptr;
 }
 
-void TreeWalker::walk(const float* row, float* sums) const {
-  std::fill(sums, sums + m_.groups, base_margin_);
-  if (!m_.linear.empty()) return walk_linear(row, sums);
-  const WalkedModel::Node* nodes = m_.nodes.data();
-  for (std::size_t t = 0; t < m_.roots.size(); ++t) {
-    const WalkedModel::Node* node = &nodes[m_.roots[t]];
-    while (node->left >= 0) {
-      const float v = row[node->feature];
-      bool left;
-      if (missing(v)) {
-        left = node->default_left;
-      } else if (node->categories == WalkedModel::kNumerical) {
-        left = v < node->value;
-      } else {
-        // XGBoost 1.7's common::Decision: right only for a valid category in the set.
-        const WalkedModel::CategorySet& set = m_.category_sets[node->categories];
-        left = true;
-        if (v >= 0 && v < 16777215.0f) {
-          const auto c = static_cast<std::uint32_t>(v);
-          left = c / 32 >= set.words || !(m_.category_bits[set.begin + c / 32] >> (c % 32) & 1);
-        }
-      }
-      node = &nodes[static_cast<std::size_t>(left ? node->left : node->right)];
-    }
-    float& sum = sums[m_.group_of[t]];
-    if (m_.tree_weights.empty()) {
-      sum += node->value;
-    } else {
-      // Dart's in-place prediction: each tree predicted alone from the base margin, then
-      // (that - the base margin) x the tree's weight added.
-      const float alone = base_margin_ + node->value;
-      sum += (alone - base_margin_) * m_.tree_weights[t];
-    }
-  }
-}
-
 void TreeWalker::walk_linear(const float* row, float* sums) const {
   const std::uint64_t groups = m_.groups;
   const float* bias = m_.linear.data() + features_ * groups;
   for (std::uint64_t g = 0; g < groups; ++g) {
-    float sum = bias[g] + base_margin_;
+    // sums[g] is the base margin: XGBoost 1.7's GBLinear::Pred adds the bias to it.
+    float sum = bias[g] + sums[g];
     for (std::uint64_t j = 0; j < features_; ++j) {
       if (!missing(row[j])) sum += row[j] * m_.linear[j * groups + g];
     }
@@ -180,30 +149,40 @@ void TreeWalker::walk_linear(const float* row, float* sums) const {
 void TreeWalker::predict(const float* rows, std::uint64_t n, float* out) const {
   using Transform = WalkedModel::Transform;
   const std::uint64_t groups = m_.groups;
-  std::vector<float> sums(groups);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    walk(rows + i * features_, sums.data());
-    float* o = out + i * per_row_;
-    if (output_margin_ || m_.transform == Transform::kIdentity) {
-      std::copy(sums.begin(), sums.end(), o);
-    } else if (m_.transform == Transform::kSigmoid) {
-      o[0] = sigmoid(sums[0]);
-    } else if (m_.transform == Transform::kExp) {
-      o[0] = std::exp(sums[0]);  // expf, as XGBoost's PredTransform calls it
-    } else if (m_.transform == Transform::kStep) {
-      o[0] = sums[0] > 0.0f ? 1.0f : 0.0f;
-    } else if (m_.transform == Transform::kSoftmax) {
-      // XGBoost 1.7's common::Softmax: exp of each less the largest, summed in double.
-      float largest = sums[0];
-      for (float v : sums) largest = std::fmax(v, largest);
-      double total = 0;
-      for (std::uint64_t g = 0; g < groups; ++g) {
-        o[g] = std::exp(sums[g] - largest);
-        total += o[g];
-      }
-      for (std::uint64_t g = 0; g < groups; ++g) o[g] /= static_cast<float>(total);
+  std::vector<float> block(PackedTrees::kBlock * groups);
+  for (std::uint64_t first = 0; first < n; first += PackedTrees::kBlock) {
+    const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(PackedTrees::kBlock, n - first));
+    const float* in = rows + first * features_;
+    std::fill(block.begin(), block.end(), base_margin_);
+    if (m_.linear.empty()) {
+      trees_.add_leaves(in, count, features_, base_margin_, block.data(), groups);
     } else {
-      o[0] = static_cast<float>(std::max_element(sums.begin(), sums.end()) - sums.begin());
+      for (std::size_t k = 0; k < count; ++k) walk_linear(in + k * features_, block.data() + k * groups);
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+      const float* sums = block.data() + k * groups;
+      float* o = out + (first + k) * per_row_;
+      if (output_margin_ || m_.transform == Transform::kIdentity) {
+        std::copy(sums, sums + groups, o);
+      } else if (m_.transform == Transform::kSigmoid) {
+        o[0] = sigmoid(sums[0]);
+      } else if (m_.transform == Transform::kExp) {
+        o[0] = std::exp(sums[0]);  // expf, as XGBoost's PredTransform calls it
+      } else if (m_.transform == Transform::kStep) {
+        o[0] = sums[0] > 0.0f ? 1.0f : 0.0f;
+      } else if (m_.transform == Transform::kSoftmax) {
+        // XGBoost 1.7's common::Softmax: exp of each less the largest, summed in double.
+        float largest = sums[0];
+        for (std::uint64_t g = 0; g < groups; ++g) largest = std::fmax(sums[g], largest);
+        double total = 0;
+        for (std::uint64_t g = 0; g < groups; ++g) {
+          o[g] = std::exp(sums[g] - largest);
+          total += o[g];
+        }
+        for (std::uint64_t g = 0; g < groups; ++g) o[g] /= static_cast<float>(total);
+      } else {
+        o[0] = static_cast<float>(std::max_element(sums, sums + groups) - sums);
+      }
     }
   }
 }

@@ -7,6 +7,10 @@
 // core that per-call cost was most of what a one-row request paid over the noop runner
 // (and gblinear's prediction, through a DMatrix, costs more still).
 //
+// The trees are walked in the layout of packed_trees.hpp (several walks at once, no
+// branch on a row's value): 200 trees of depth 8 cost 2.0 to 2.3 us for one row and
+// 1.4 us a row in blocks, where a walk node by node cost 5 us.
+//
 // What it walks (walked_model.hpp reads it): a gbtree or dart booster of trees with
 // numerical and categorical splits, or a gblinear booster, with one target, every
 // tree used (iteration_begin and iteration_end 0), predicting float32 rows; the
@@ -36,6 +40,7 @@
 #include <vector>
 
 #include "booster.hpp"
+#include "packed_trees.hpp"
 #include "walked_model.hpp"
 
 namespace carton::runners::xgboost {
@@ -59,12 +64,12 @@ class TreeWalker {
 
  private:
   explicit TreeWalker(WalkedModel model) : m_(std::move(model)) {}
-  // The groups' margins for `row` into `sums` (groups values).
-  void walk(const float* row, float* sums) const;
+  // gblinear's margins for `row` into `sums` (groups values, the base margin on entry).
   void walk_linear(const float* row, float* sums) const;
   bool missing(float v) const { return std::isnan(v) || (!missing_is_nan_ && v == missing_); }
 
-  WalkedModel m_;
+  WalkedModel m_;  // its nodes emptied once packed into trees_
+  PackedTrees trees_;
   std::uint64_t per_row_ = 1;
   std::uint64_t features_ = 0;
   float base_margin_ = 0;

@@ -4,6 +4,7 @@
 // a hostile one included.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -74,9 +75,18 @@ BOOST_AUTO_TEST_CASE(walked_trees_give_xgboost_bits_on_rows_never_checked) {
         const std::uint64_t n = 256;
         const auto rows = random_rows(n, booster.num_features(), margin ? 11 : 7);
         const auto expected = xgboost_predicts(booster, predict_config, rows, n);
-        std::vector<float> got(n * walker->outputs_per_row());
-        walker->predict(rows.data(), n, got.data());
+        const std::uint64_t per_row = walker->outputs_per_row();
+        std::vector<float> got(n * per_row);
         BOOST_REQUIRE_EQUAL(got.size(), expected.size());
+        walker->predict(rows.data(), n, got.data());
+        BOOST_TEST(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0);
+        // In calls of every size up to a block and past it: a call of few rows walks
+        // several trees per row at once (packed_trees.hpp), with the same sums.
+        std::fill(got.begin(), got.end(), 0.0f);
+        for (std::uint64_t first = 0, size = 1; first < n; first += size, size = size % 19 + 1) {
+          const std::uint64_t count = std::min(size, n - first);
+          walker->predict(rows.data() + first * booster.num_features(), count, got.data() + first * per_row);
+        }
         BOOST_TEST(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0);
       }
     }

@@ -1,0 +1,115 @@
+#include "packed_trees.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace carton::runners::xgboost {
+
+PackedTrees::PackedTrees(const WalkedModel& m)
+    : sets_(m.category_sets), bits_(m.category_bits), dart_(!m.tree_weights.empty()) {
+  nodes_.reserve(m.nodes.size());
+  // Each tree breadth first: (its index in m.nodes, its depth). read_walked_model made
+  // sure every node is the child of at most one and every child is inside its tree, so
+  // each node is met once and the renumbering ends.
+  std::vector<std::pair<std::int32_t, std::uint32_t>> queue;
+  for (std::size_t t = 0; t < m.roots.size(); ++t) {
+    Tree tree{static_cast<std::uint32_t>(nodes_.size()), 0, m.group_of[t], dart_ ? m.tree_weights[t] : 1.0f};
+    queue.assign(1, {static_cast<std::int32_t>(m.roots[t]), 0});
+    nodes_.push_back({});
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      const auto [from, depth] = queue[i];
+      const WalkedModel::Node& in = m.nodes[static_cast<std::size_t>(from)];
+      const auto at = static_cast<std::uint32_t>(tree.root + i);  // breadth first: the queue's order
+      Node& out = nodes_[at];
+      if (in.left < 0) {
+        out = {in.value, at, kLeaf};
+        continue;
+      }
+      const auto left = static_cast<std::uint32_t>(nodes_.size());
+      out.left = left;
+      out.meta = in.feature | (in.default_left ? kDefaultLeft : 0);
+      out.value = in.value;
+      if (in.categories != WalkedModel::kNumerical) {
+        out.meta |= kCategorical;
+        std::memcpy(&out.value, &in.categories, sizeof out.value);
+      }
+      nodes_.push_back({});
+      nodes_.push_back({});
+      queue.push_back({in.left, depth + 1});
+      queue.push_back({in.right, depth + 1});
+      if (depth + 1 > tree.depth) tree.depth = depth + 1;
+    }
+    trees_.push_back(tree);
+  }
+}
+
+std::uint32_t PackedTrees::in_set(const Node& node, float v) const {
+  // XGBoost 1.7's common::Decision: right only for a valid category in the set; values
+  // below 0 or from 2^24 - 1 on are invalid and go left.
+  if (!(v >= 0 && v < 16777215.0f)) return 0;
+  std::uint32_t index;
+  std::memcpy(&index, &node.value, sizeof index);
+  const WalkedModel::CategorySet& set = sets_[index];
+  const auto c = static_cast<std::uint32_t>(v);
+  return c / 32 < set.words && (bits_[set.begin + c / 32] >> (c % 32) & 1);
+}
+
+void PackedTrees::add_leaves(const float* rows, std::size_t n, std::uint64_t features, float base, float* sums,
+                             std::uint64_t groups) const {
+  const bool categories = !sets_.empty();
+  if (categories && nan_only_) return walk<true, true>(rows, n, features, base, sums, groups);
+  if (categories) return walk<true, false>(rows, n, features, base, sums, groups);
+  if (nan_only_) return walk<false, true>(rows, n, features, base, sums, groups);
+  walk<false, false>(rows, n, features, base, sums, groups);
+}
+
+template <bool kCategories, bool kNanOnly>
+void PackedTrees::walk(const float* rows, std::size_t n, std::uint64_t features, float base, float* sums,
+                       std::uint64_t groups) const {
+  // kBlock walks at once: the n rows, each down `per_row` consecutive trees (fewer rows,
+  // more trees each), so that a lone row has independent walks to overlap as well.
+  const std::size_t per_row = kBlock / n;
+  std::uint32_t at[kBlock];
+  const float* row_of[kBlock];
+  for (std::size_t t = 0; t < trees_.size(); t += per_row) {
+    const std::size_t trees = std::min(per_row, trees_.size() - t);
+    const std::size_t lanes = n * trees;
+    std::uint32_t depth = 0;
+    for (std::size_t j = 0; j < trees; ++j) depth = std::max(depth, trees_[t + j].depth);
+    // Lane r * trees + j: row r down tree t + j.
+    for (std::size_t r = 0, k = 0; r < n; ++r) {
+      for (std::size_t j = 0; j < trees; ++j, ++k) {
+        at[k] = trees_[t + j].root;
+        row_of[k] = rows + r * features;
+      }
+    }
+    // A lane whose tree is shallower than `depth` stays on its leaf (a leaf's child is
+    // itself).
+    for (std::uint32_t level = 0; level < depth; ++level) {
+      for (std::size_t k = 0; k < lanes; ++k) {
+        const Node& node = nodes_[at[k]];
+        const std::uint32_t step = goes_right<kCategories, kNanOnly>(node, row_of[k][node.meta & kFeature]);
+        at[k] = node.left + (step & ((node.meta & kLeaf) ? 0u : 1u));
+      }
+    }
+    // Each row adds its leaves in tree order.
+    for (std::size_t r = 0, k = 0; r < n; ++r) {
+      for (std::size_t j = 0; j < trees; ++j, ++k) {
+        const Tree& tree = trees_[t + j];
+        float& sum = sums[r * groups + tree.group];
+        const float leaf = nodes_[at[k]].value;
+        if (!dart_) {
+          sum += leaf;
+        } else {
+          // Dart's in-place prediction: each tree predicted alone from the base margin,
+          // then (that - the base margin) x the tree's weight added.
+          const float alone = base + leaf;
+          sum += (alone - base) * tree.weight;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace carton::runners::xgboost
