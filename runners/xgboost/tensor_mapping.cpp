@@ -92,12 +92,20 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
   check_inputs(booster, validate_features, inputs);
   const wire::Tensor& x = inputs.at(kInput);
   Tensors out;
-  if (walker && x.dtype() == wire::DType::kFloat32 && x.shape()[0] <= TreeWalker::kMaxRows &&
-      x.shape()[1] == booster.num_features() && inputs.find(kBaseMargin) == inputs.end()) {
+  if (walker && x.shape()[0] <= TreeWalker::kMaxRows && x.shape()[1] == booster.num_features() &&
+      inputs.find(kBaseMargin) == inputs.end()) {
     const runner::ElementArray rows = runner::c_order(kInput, x);  // a copy only when misaligned: few rows
     const std::uint64_t n = x.shape()[0], per_row = walker->outputs_per_row();
     std::vector<float> values(n * per_row);
-    walker->predict(rows.data_as<float>(), n, values.data());
+    if (x.dtype() == wire::DType::kFloat32) {
+      walker->predict(rows.data_as<float>(), n, values.data());
+    } else {
+      // XGBoost's in-place prediction reads a float64 value as static_cast<float> of it
+      // (1.7's ArrayInterface::operator()), before any split or missing test: so here.
+      const double* in = rows.data_as<double>();
+      std::vector<float> narrowed(in, in + n * booster.num_features());
+      walker->predict(narrowed.data(), n, values.data());
+    }
     // Booster.predict's shapes: [N] for one value per row, else [N, groups].
     wire::Shape shape = per_row == 1 ? wire::Shape{n} : wire::Shape{n, per_row};
     out.insert_or_assign(kOutput, wire::Tensor::from_values<float>(std::move(shape), std::move(values)));

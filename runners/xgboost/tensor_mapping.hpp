@@ -41,8 +41,9 @@ using Tensors = wire::Map<std::string, wire::Tensor>;
 // One infer: checks `inputs` against `booster` (feature count when validate_features),
 // predicts with `config` (Booster::predict_config) and returns {"output": ...}. Throws
 // runner::TensorError for a bad input, XGBoostError for what XGBoost refuses.
-// With `walker`, float32 requests of up to TreeWalker::kMaxRows rows without a base
-// margin are predicted by it instead of XGBoost (the same bits, tree_walker.hpp).
+// With `walker`, requests of up to TreeWalker::kMaxRows rows without a base margin are
+// predicted by it instead of XGBoost (the same bits, tree_walker.hpp; float64 rows
+// narrowed to float32 first, as XGBoost reads them).
 Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs,
                 const TreeWalker* walker = nullptr);
 // The checks predict() makes of `inputs` before it predicts; throws as it does.

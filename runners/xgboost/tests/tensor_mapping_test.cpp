@@ -125,3 +125,35 @@ BOOST_AUTO_TEST_CASE(warming_up_at_load_changes_no_answer) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(walked_float64_rows_give_xgboost_bits) {
+  // float64 rows of up to 64 are narrowed to float32 and walked (tensor_mapping.hpp):
+  // the same bits as XGBoost's own prediction of them, misaligned or not, with values
+  // that round onto a threshold or onto the `missing` value.
+  for (const char* file : {"missing_value/model.json", "categorical/model.ubj", "multiclass/model.json"}) {
+    BOOST_TEST_CONTEXT(file) {
+      const auto booster = booster_of(file);
+      const bool m999 = std::string(file).rfind("missing_value", 0) == 0;
+      const xgb::PredictConfig pc{false, 0, 0, m999 ? -999.0 : std::nan("")};
+      const std::string config = xgb::Booster::predict_config(pc);
+      std::string why;
+      const auto walker = xgb::TreeWalker::make(booster, pc, config, &why);
+      BOOST_REQUIRE_MESSAGE(walker, why);
+      const std::uint64_t f = booster.num_features(), n = 64;
+      std::mt19937 rng(5);
+      std::vector<double> rows(n * f);
+      for (double& v : rows) {
+        const unsigned pick = rng() % 10;
+        v = pick == 0 ? -999.0000001 : pick < 4 ? static_cast<double>(rng() % 45) + 1e-9 : (rng() % 2001) / 400.0 - 2.5;
+      }
+      for (std::uint64_t count : {std::uint64_t(1), std::uint64_t(7), n}) {
+        for (std::size_t offset : {0, 4}) {
+          const xgb::Tensors in{{"input", at_offset(std::vector<double>(rows.begin(), rows.begin() + count * f),
+                                                    {count, f}, offset)}};
+          BOOST_TEST((xgb::predict(booster, config, true, in, walker.get()).at("output") ==
+                      xgb::predict(booster, config, true, in).at("output")));
+        }
+      }
+    }
+  }
+}
