@@ -13,8 +13,8 @@
 //
 // What it walks (walked_model.hpp reads it): a gbtree or dart booster of trees with
 // numerical and categorical splits, or a gblinear booster, with one target, every
-// tree used (iteration_begin and iteration_end 0), predicting float32 rows (tensor_mapping.hpp narrows float64 ones); the
-// objective's transform is the identity, the sigmoid of binary:logistic and
+// tree used (iteration_begin and iteration_end 0), predicting float32 rows
+// (tensor_mapping.hpp narrows float64 ones); the objective's transform is the identity, the sigmoid of binary:logistic and
 // reg:logistic, the exp of count:poisson, reg:gamma, reg:tweedie and the survival
 // objectives, binary:hinge's step, or multi:softprob's softmax and multi:softmax's
 // index of the largest. It sums like XGBoost's CPU predictor: per output group, the
