@@ -165,11 +165,11 @@ void TreeWalker::predict(const float* rows, std::uint64_t n, float* out) const {
       if (output_margin_ || m_.transform == Transform::kIdentity) {
         std::copy(sums, sums + groups, o);
       } else if (m_.transform == Transform::kSigmoid) {
-        o[0] = sigmoid(sums[0]);
+        for (std::uint64_t g = 0; g < groups; ++g) o[g] = sigmoid(sums[g]);
       } else if (m_.transform == Transform::kExp) {
-        o[0] = std::exp(sums[0]);  // expf, as XGBoost's PredTransform calls it
+        for (std::uint64_t g = 0; g < groups; ++g) o[g] = std::exp(sums[g]);  // expf, as XGBoost calls it
       } else if (m_.transform == Transform::kStep) {
-        o[0] = sums[0] > 0.0f ? 1.0f : 0.0f;
+        for (std::uint64_t g = 0; g < groups; ++g) o[g] = sums[g] > 0.0f ? 1.0f : 0.0f;
       } else if (m_.transform == Transform::kSoftmax) {
         // XGBoost 1.7's common::Softmax: exp of each less the largest, summed in double.
         float largest = sums[0];

@@ -12,7 +12,7 @@
 // 1.4 us a row in blocks, where a walk node by node cost 5 us.
 //
 // What it walks (walked_model.hpp reads it): a gbtree or dart booster of trees with
-// numerical and categorical splits, or a gblinear booster, with one target, every
+// numerical and categorical splits, or a gblinear booster, of classes or targets, every
 // tree used (iteration_begin and iteration_end 0), predicting float32 rows
 // (tensor_mapping.hpp narrows float64 ones); the objective's transform is the identity, the sigmoid of binary:logistic and
 // reg:logistic, the exp of count:poisson, reg:gamma, reg:tweedie and the survival

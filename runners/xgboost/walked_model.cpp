@@ -55,7 +55,10 @@ void read_objective(const std::string& name, double base_score, WalkedModel& m) 
   } else {
     throw std::invalid_argument("objective " + name);
   }
-  if (m.groups > 1 && m.transform != Transform::kSoftmax && m.transform != Transform::kLargest) {
+  // Several groups are classes (softmax, largest) or targets (any other transform, on
+  // each value: XGBoost's PredTransform is element-wise for them).
+  const bool per_class = m.transform == Transform::kSoftmax || m.transform == Transform::kLargest;
+  if (m.groups > 1 && per_class == m.targets) {
     throw std::invalid_argument("several output groups with objective " + name);
   }
 }
@@ -189,8 +192,13 @@ WalkedModel read_walked_model(const JsonValue& saved, std::uint64_t num_features
     if (classes > 1e6) throw std::invalid_argument("more than a million classes");
     m.groups = static_cast<std::uint64_t>(classes);
   }
+  // XGBoost 1.7: num_output_group = max(num_class, num_target), a tree's group in
+  // tree_info its class or its target.
   if (const JsonValue* t = param.find("num_target"); t && number(*t) > 1) {
-    throw std::invalid_argument("a multi-target model");
+    if (classes > 1) throw std::invalid_argument("a multi-target model with classes");
+    if (number(*t) > 1e6) throw std::invalid_argument("more than a million targets");
+    m.groups = static_cast<std::uint64_t>(number(*t));
+    m.targets = true;
   }
   read_objective(member(member(learner, "objective"), "name").text, number(member(param, "base_score")), m);
   const JsonValue& gb = member(learner, "gradient_booster");

@@ -53,7 +53,8 @@ struct WalkedModel {
   // are the model file's word, and the walker must not be what exhausts memory.
   static constexpr std::size_t kMaxCategoryWords = std::size_t(1) << 22;
 
-  std::uint64_t groups = 1;  // output groups: classes, else 1
+  std::uint64_t groups = 1;  // output groups: classes or targets, else 1
+  bool targets = false;      // the groups are targets (num_target > 1)
   Transform transform = Transform::kIdentity;
   // The margins XGBoost may start a row from, by how it may have turned base_score
   // into a margin (in float or in double): TreeWalker::make keeps the one that agrees.
