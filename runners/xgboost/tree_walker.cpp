@@ -57,6 +57,7 @@ std::vector<float> check_rows(const WalkedModel& m, std::uint64_t f, float missi
   const float nan = std::numeric_limits<float>::quiet_NaN();
   auto room = [&] { return rows.size() / f < kMaxCheckRows && rows.size() + 2 * f <= kMaxCheckValues; };
   for (const WalkedModel::Node& node : m.nodes) {
+    if (!room()) break;
     if (node.left < 0) continue;
     for (float v : check_values(m, node)) {
       if (!room()) break;
