@@ -160,6 +160,11 @@ int main(int argc, char** argv) {
   bootstrap_seeds(w, (src / "conformance/vectors/carton-0.0.1/bootstrap-strace.txt").string());
   w.put("xgboost_model_check_fuzzer", "two_trees", fuzz::seed_model({{0, {}}, {3, {}}}));
   w.put("xgboost_model_check_fuzzer", "categorical", fuzz::seed_model({{1, {0, 2, 5}}, {2, {}}}));
+  auto text = [](const std::string& s) { return Seed(s.begin(), s.end()); };
+  w.put("xgboost_walker_fuzzer", "two_trees", text(fuzz::seed_json_model("gbtree", "reg:squarederror", {{0, {}}, {3, {}}})));
+  w.put("xgboost_walker_fuzzer", "categorical",
+        text(fuzz::seed_json_model("gbtree", "binary:logistic", {{1, {0, 2, 5, 40}}, {2, {}}})));
+  w.put("xgboost_walker_fuzzer", "dart", text(fuzz::seed_json_model("dart", "count:poisson", {{0, {}}, {1, {3}}})));
 
   for (const auto& [target, n] : w.counts) std::cout << "make_seeds: " << n << " seeds for " << target << "\n";
   return 0;

@@ -1,6 +1,7 @@
 // Seeds for xgboost_model_check_fuzzer: small models in the UBJSON layout XGBoost 1.7
 // saves (keys sorted, per-node arrays typed, lengths as 'L'), written here so that no
 // binary model is checked in: a gbtree of two trees and one with a categorical split.
+// And for xgboost_walker_fuzzer, the same kinds of model in XGBoost's JSON.
 #pragma once
 
 #include <cstdint>
@@ -89,6 +90,40 @@ inline std::vector<std::uint8_t> seed_model(const std::vector<std::pair<int, std
   s.key("version").raw('[').raw('#').raw('L').big_endian(3, 8).raw('i').raw(1).raw('i').raw(7).raw('i').raw(4);
   s.raw('}');
   return s.bytes;
+}
+
+// The same kind of model as XGBoost's JSON (what the runner's tree walker reads,
+// walked_model.hpp): `booster` gbtree or dart, trees as (feature, categories) pairs, a
+// categorical node's threshold NaN as XGBoost writes it.
+inline std::string seed_json_model(const std::string& booster, const std::string& objective,
+                                   const std::vector<std::pair<int, std::vector<std::int64_t>>>& trees) {
+  auto list = [](const std::vector<std::int64_t>& v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
+    return out + "]";
+  };
+  std::string tree_list, info, weights;
+  for (std::size_t t = 0; t < trees.size(); ++t) {
+    const auto& [feature, cats] = trees[t];
+    const bool cat = !cats.empty();
+    tree_list += std::string(t ? "," : "") + "{\"categories\":" + list(cats) +
+                 ",\"categories_nodes\":" + (cat ? "[0]" : "[]") + ",\"categories_segments\":" + (cat ? "[0]" : "[]") +
+                 ",\"categories_sizes\":" + (cat ? "[" + std::to_string(cats.size()) + "]" : "[]") +
+                 ",\"default_left\":[1,0,0],\"id\":" + std::to_string(t) +
+                 ",\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1]" +
+                 ",\"split_conditions\":[" + (cat ? "NaN" : "5E-1") + ",-1E0,1E0]" +
+                 ",\"split_indices\":[" + std::to_string(feature) + ",0,0],\"split_type\":[" + (cat ? "1" : "0") +
+                 ",0,0],\"tree_param\":{\"num_feature\":\"4\",\"num_nodes\":\"3\",\"size_leaf_vector\":\"0\"}}";
+    info += std::string(t ? "," : "") + "0";
+    weights += std::string(t ? "," : "") + "5E-1";
+  }
+  std::string model = "{\"tree_info\":[" + info + "],\"trees\":[" + tree_list + "]}";
+  const std::string gb = booster == "dart"
+                               ? "{\"gbtree\":{\"model\":" + model + "},\"name\":\"dart\",\"weight_drop\":[" + weights + "]}"
+                               : "{\"model\":" + model + ",\"name\":\"gbtree\"}";
+  return "{\"learner\":{\"gradient_booster\":" + gb +
+         ",\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":\"0\",\"num_feature\":\"4\","
+         "\"num_target\":\"1\"},\"objective\":{\"name\":\"" + objective + "\"}}}";
 }
 
 }  // namespace carton::fuzz

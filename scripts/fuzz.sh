@@ -15,7 +15,7 @@ shift || true
 build=${CARTON_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${CARTON_JOBS:-$(nproc)}
 all_targets=(frame_reader_fuzzer decoder_fuzzer dispatch_fuzzer directory_server_fuzzer bootstrap_fuzzer
-             xgboost_model_check_fuzzer)
+             xgboost_model_check_fuzzer xgboost_walker_fuzzer)
 targets=("$@")
 [ $# -gt 0 ] || targets=("${all_targets[@]}")
 
