@@ -33,7 +33,9 @@
 //                                            merged request's answer is bit-identical
 //                                            to its answer alone. 64 is the block one
 //                                            thread predicts: larger batches go to
-//                                            ComputeLanes, a hand-off per batch
+//                                            ComputeLanes, a hand-off per batch.
+//                                            Requests the walker takes run at once,
+//                                            unmerged (tensor_mapping.hpp walks())
 //   batch_max_delay_us integer  0           how long a prediction may wait for more
 //                                            requests to merge; 0: never waits, takes
 //                                            what is queued when the instance is free

@@ -87,13 +87,21 @@ void check_inputs(const Booster& booster, bool validate_features, const Tensors&
   }
 }
 
+bool walks(const TreeWalker* walker, const Booster& booster, const Tensors& inputs) {
+  if (!walker || inputs.size() != 1) return false;  // a base margin, or an unknown input
+  const auto it = inputs.find(kInput);
+  if (it == inputs.end()) return false;
+  const wire::Tensor& x = it->second;
+  return (x.dtype() == wire::DType::kFloat32 || x.dtype() == wire::DType::kFloat64) && x.shape().size() == 2 &&
+         x.shape()[0] <= TreeWalker::kMaxRows && x.shape()[1] == booster.num_features();
+}
+
 Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs,
                 const TreeWalker* walker) {
   check_inputs(booster, validate_features, inputs);
   const wire::Tensor& x = inputs.at(kInput);
   Tensors out;
-  if (walker && x.shape()[0] <= TreeWalker::kMaxRows && x.shape()[1] == booster.num_features() &&
-      inputs.find(kBaseMargin) == inputs.end()) {
+  if (walks(walker, booster, inputs)) {
     const runner::ElementArray rows = runner::c_order(kInput, x);  // a copy only when misaligned: few rows
     const std::uint64_t n = x.shape()[0], per_row = walker->outputs_per_row();
     std::vector<float> values(n * per_row);

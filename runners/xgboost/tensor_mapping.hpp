@@ -46,6 +46,10 @@ using Tensors = wire::Map<std::string, wire::Tensor>;
 // narrowed to float32 first, as XGBoost reads them).
 Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs,
                 const TreeWalker* walker = nullptr);
+// Whether predict() with `walker` would give `inputs` to the walker: up to
+// TreeWalker::kMaxRows rows of float32 or float64, of the model's features, without a
+// base margin. Does not check them otherwise.
+bool walks(const TreeWalker* walker, const Booster& booster, const Tensors& inputs);
 // The checks predict() makes of `inputs` before it predicts; throws as it does.
 void check_inputs(const Booster& booster, bool validate_features, const Tensors& inputs);
 

@@ -85,6 +85,10 @@ bool XGBoostHandler::mergeable(const XGBoostModel& model, const Tensors& inputs)
   return true;
 }
 
+bool XGBoostHandler::runs_at_once(const XGBoostModel& model, const Tensors& inputs) const {
+  return walks(model.walker.get(), model.booster, inputs);
+}
+
 Tensors XGBoostHandler::infer(const XGBoostModel& model, Tensors inputs) {
   return predict(model.booster, model.config, model.validate_features, inputs, model.walker.get());
 }

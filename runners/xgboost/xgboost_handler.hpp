@@ -59,6 +59,9 @@ class XGBoostHandler : public runner::ModelHandler<XGBoostModel> {
   Tensors infer(const XGBoostModel& model, Tensors inputs) override;
   runner::InferPolicy infer_policy(const XGBoostModel& model) const override { return model.policy; }
   bool mergeable(const XGBoostModel& model, const Tensors& inputs) const override;
+  // Rows the walker takes (walks()) run at once: walking them costs about what the
+  // reply does, and the walker is safe on several threads.
+  bool runs_at_once(const XGBoostModel& model, const Tensors& inputs) const override;
 
  private:
   // Reads, checks and loads the model `file` of `fs`.

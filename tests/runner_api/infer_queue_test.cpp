@@ -33,7 +33,8 @@ struct Doubler {
 // Checks (mergeable): "x" or "s" must be there, and "x" must be float32. A NaN in "x"
 // makes the run throw (an engine error). An input named "alone" opts out of merging;
 // one named "hold" makes the run wait for `release` once it has started; one named "pair"
-// makes it wait, computing (no will_block), until another run is in progress too.
+// makes it wait, computing (no will_block), until another run is in progress too; one
+// named "now" runs at once, outside the policy (runs_at_once).
 class DoublerHandler : public runner::ModelHandler<Doubler> {
  public:
   explicit DoublerHandler(runner::InferPolicy policy) : ModelHandler("a doubler", {"model.bin"}), policy_(policy) {}
@@ -49,6 +50,7 @@ class DoublerHandler : public runner::ModelHandler<Doubler> {
   }
   std::string pack_file_name(const wire::PackRequest&, const std::string&) override { return "model.bin"; }
   runner::InferPolicy infer_policy(const Doubler& model) const override { return model.policy; }
+  bool runs_at_once(const Doubler&, const Tensors& inputs) const override { return inputs.find("now") != inputs.end(); }
   bool mergeable(const Doubler&, const Tensors& inputs) const override {
     check(inputs);
     return inputs.find("alone") == inputs.end();
@@ -274,6 +276,47 @@ BOOST_AUTO_TEST_CASE(a_lone_request_is_answered_at_once_with_a_delay_of_zero) {
     BOOST_TEST((reply.final->tensors.at("y") == Tensor::from_values<float>({1, 4}, {0, 2, 4, 6})));
   }
   BOOST_TEST(handler.most_rows.load() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(requests_that_run_at_once_pass_a_busy_instance_and_never_merge) {
+  // The only instance is held; requests the handler runs at once are answered meanwhile,
+  // each alone (one row each: never merged), an engine error to its own request only.
+  DoublerHandler handler(merging(1, 64));
+  std::promise<void> release;
+  handler.release = release.get_future().share();
+  auto entered = handler.entered.get_future();
+  test_support::InProcessCore core(handler);
+  core.core().load({});
+  const auto held = core.send(wire::InferWithTensorsRequest{{{"x", rows_of(999, 1, 4)}, {"hold", rows_of(0, 1, 1)}}, false});
+  BOOST_REQUIRE(entered.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  std::vector<Sent> sent;
+  // Were the answers to wait for the held run, a watchdog would end it after 20 s.
+  std::promise<void> answered;
+  std::atomic<bool> timed_out{false};
+  std::thread watchdog([&, done = answered.get_future()] {
+    if (done.wait_for(std::chrono::seconds(20)) == std::future_status::timeout) {
+      timed_out = true;
+      release.set_value();
+    }
+  });
+  for (int i = 0; i < 16; ++i) {
+    Sent s = make(i % 2 ? 0 : 8);  // one row, or one row with a NaN (kPoison)
+    s.inputs = {{"x", s.inputs.at("x")}, {"now", rows_of(i, 1, 1)}};
+    s.id = core.send(wire::InferWithTensorsRequest{s.inputs, false});
+    sent.push_back(std::move(s));
+  }
+  for (const Sent& s : sent) {
+    const auto replies = core.wait(s.id);  // (no REQUIRE before the watchdog is joined)
+    BOOST_TEST(replies.size() == 1u);
+    if (replies.size() == 1u) BOOST_TEST_CONTEXT("request " << s.id.value) { check_answer(s, replies[0]); }
+  }
+  answered.set_value();
+  watchdog.join();
+  BOOST_TEST(!timed_out.load());  // every answer came while the instance was held
+  if (!timed_out) release.set_value();
+  BOOST_TEST(core.wait(held).size() == 1u);
+  BOOST_TEST(handler.most_rows.load() == 1u);
+  BOOST_TEST(handler.most_running.load() >= 2);
 }
 
 BOOST_AUTO_TEST_CASE(rows_merge_only_when_names_dtypes_and_trailing_dimensions_agree) {

@@ -108,7 +108,9 @@ Tensors rows_of(const Tensors& in, std::uint64_t begin, std::uint64_t n) {
 BOOST_AUTO_TEST_CASE(merged_requests_get_the_bits_of_their_answers_alone) {
   // For every case: 64 requests of 1 to 3 of its rows, sent at once so that the runner
   // merges them (batch_max_rows 64, the default), each answer compared bit for bit with
-  // the same request's answer from a runner that never merges (batch_max_rows 0).
+  // the same request's answer from a runner that never merges (batch_max_rows 0). The
+  // cases the walker takes run at once instead (runs_at_once); those XGBoost predicts
+  // (base margins, an iteration range) merge.
   for (const auto& c : Models::get().cases()) {
     BOOST_TEST_CONTEXT(c.name) {
       const std::uint64_t rows = c.inputs.at("input").shape()[0];

@@ -57,6 +57,9 @@ class InferQueue {
   // Runs `request` now, or queues it for a run in progress (see above). Returns when
   // this thread has run everything it took on.
   void submit(Request request, const InferPolicy& policy);
+  // Runs `request` now on this thread, alone, whatever else runs (ModelHandler's
+  // runs_at_once), and answers it.
+  void run_now(Request request) { run_alone(request); }
 
  private:
   struct Queued {

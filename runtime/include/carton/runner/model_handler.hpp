@@ -147,6 +147,13 @@ class ModelHandler : public RunnerHandler {
   // infer() would throw for `inputs` (the request then gets that Error alone, at once),
   // and says whether it may be merged at all (false: it runs alone).
   virtual bool mergeable(const Model& /*model*/, const Tensors& /*inputs*/) const { return true; }
+  // Whether this request runs at once on the thread that read it, outside the policy (no
+  // instance limit, no merging). For requests whose run is as cheap as a reply and safe
+  // on several threads at once (the XGBoost runner's walked rows, a microsecond or two):
+  // merging would save nothing, and a run queued behind the requests read with it, to
+  // merge them, answers the first only after all of them are decoded. Called before the
+  // policy's checks; infer() then throws what is wrong with the request.
+  virtual bool runs_at_once(const Model& /*model*/, const Tensors& /*inputs*/) const { return false; }
 
   // For Load: the first of model_files in the model directory of `fs` (runner::find_model_file),
   // `hint` added to its Error (e.g. "the runner option model_file names another").
@@ -165,6 +172,9 @@ class ModelHandler : public RunnerHandler {
   void run_infer(Tensors inputs, InferResponder& responder) {
     auto model = served_model();
     if (!model) return responder.fail(detail::no_model_message(load_hint_));
+    if (runs_at_once(*model, inputs)) {
+      return queue_.run_now({std::move(inputs), std::move(responder), std::move(model), std::nullopt});
+    }
     const InferPolicy policy = infer_policy(*model);
     std::optional<RowSignature> signature;
     if (policy.merges()) {
