@@ -186,23 +186,34 @@ runner::InferPolicy merging(std::size_t instances, std::uint64_t rows, std::int6
   return p;
 }
 
+// A core serving `handler` whose one instance a request holds (it has begun) until
+// `release` is set.
+struct HeldInstance {
+  std::promise<void> release;
+  test_support::InProcessCore core;
+  wire::RpcId held{0};
+
+  explicit HeldInstance(DoublerHandler& handler) : core(handler) {
+    handler.release = release.get_future().share();
+    auto entered = handler.entered.get_future();
+    core.core().load({});
+    held = core.send(wire::InferWithTensorsRequest{{{"x", rows_of(999, 1, 4)}, {"hold", rows_of(0, 1, 1)}}, false});
+    BOOST_REQUIRE(entered.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  }
+};
+
 // Sends a held request, then 64 of every kind while it holds the only instance, then
 // releases it: the 64 are queued together, and merged where they may.
 void serve_64_mixed(DoublerHandler& handler) {
-  std::promise<void> release;
-  handler.release = release.get_future().share();
-  auto entered = handler.entered.get_future();
-  test_support::InProcessCore core(handler);
-  core.core().load({});
-  const auto held = core.send(wire::InferWithTensorsRequest{{{"x", rows_of(999, 1, 4)}, {"hold", rows_of(0, 1, 1)}}, false});
-  BOOST_REQUIRE(entered.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  HeldInstance h(handler);
+  auto& core = h.core;
   std::vector<Sent> sent;
   for (int i = 0; i < 64; ++i) {
     sent.push_back(make(i));
     sent.back().id = core.send(wire::InferWithTensorsRequest{sent.back().inputs, false});
   }
-  release.set_value();
-  BOOST_TEST(core.wait(held).size() == 1u);
+  h.release.set_value();
+  BOOST_TEST(core.wait(h.held).size() == 1u);
   for (const Sent& s : sent) {
     const auto replies = core.wait(s.id);
     BOOST_REQUIRE(replies.size() == 1u);
@@ -282,13 +293,8 @@ BOOST_AUTO_TEST_CASE(requests_that_run_at_once_pass_a_busy_instance_and_never_me
   // The only instance is held; requests the handler runs at once are answered meanwhile,
   // each alone (one row each: never merged), an engine error to its own request only.
   DoublerHandler handler(merging(1, 64));
-  std::promise<void> release;
-  handler.release = release.get_future().share();
-  auto entered = handler.entered.get_future();
-  test_support::InProcessCore core(handler);
-  core.core().load({});
-  const auto held = core.send(wire::InferWithTensorsRequest{{{"x", rows_of(999, 1, 4)}, {"hold", rows_of(0, 1, 1)}}, false});
-  BOOST_REQUIRE(entered.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  HeldInstance h(handler);
+  auto& core = h.core;
   std::vector<Sent> sent;
   // Were the answers to wait for the held run, a watchdog would end it after 20 s.
   std::promise<void> answered;
@@ -296,7 +302,7 @@ BOOST_AUTO_TEST_CASE(requests_that_run_at_once_pass_a_busy_instance_and_never_me
   std::thread watchdog([&, done = answered.get_future()] {
     if (done.wait_for(std::chrono::seconds(20)) == std::future_status::timeout) {
       timed_out = true;
-      release.set_value();
+      h.release.set_value();
     }
   });
   for (int i = 0; i < 16; ++i) {
@@ -313,8 +319,8 @@ BOOST_AUTO_TEST_CASE(requests_that_run_at_once_pass_a_busy_instance_and_never_me
   answered.set_value();
   watchdog.join();
   BOOST_TEST(!timed_out.load());  // every answer came while the instance was held
-  if (!timed_out) release.set_value();
-  BOOST_TEST(core.wait(held).size() == 1u);
+  if (!timed_out) h.release.set_value();
+  BOOST_TEST(core.wait(h.held).size() == 1u);
   BOOST_TEST(handler.most_rows.load() == 1u);
   BOOST_TEST(handler.most_running.load() >= 2);
 }

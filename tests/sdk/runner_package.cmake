@@ -27,7 +27,7 @@ function(carton_add_runner_package_test target)
   # cpack installs the component from the build tree: the runner must be built first,
   # which `all` does (CTest runs after the build).
   set_tests_properties(${_name} PROPERTIES LABELS "sdk;package;${ARG_LABELS}" SKIP_RETURN_CODE 77
-                                           ENVIRONMENT "${_env}")
+                                           ENVIRONMENT "${_env}" RESOURCE_LOCK carton_build_tree_install)
   if(ARG_FIXTURES)
     set_tests_properties(${_name} PROPERTIES FIXTURES_REQUIRED ${ARG_FIXTURES})
   endif()

@@ -21,6 +21,11 @@ set_tests_properties(sdk.install PROPERTIES FIXTURES_SETUP sdk_prefix)
 set_tests_properties(sdk.standalone sdk.new_runner sdk.path_loader PROPERTIES FIXTURES_REQUIRED sdk_prefix)
 set_tests_properties(sdk.deb_package PROPERTIES FIXTURES_SETUP sdk_deb)
 set_tests_properties(sdk.deb PROPERTIES FIXTURES_REQUIRED sdk_deb)
+# Installing from the build tree (cmake --install, cpack) one test at a time: cpack runs
+# the Makefile generator's preinstall target, a make pass over this tree, and each
+# writes its install manifest here; two at once race (package.xgboost failed once so in
+# a full `ctest -j2`). runner_package.cmake's package.* tests take the same lock.
+set_tests_properties(sdk.install sdk.deb_package PROPERTIES RESOURCE_LOCK carton_build_tree_install)
 # Each project build runs `cmake --build -j 2`, which fills CI's two cores.
 set_tests_properties(sdk.standalone sdk.new_runner sdk.path_loader sdk.deb PROPERTIES PROCESSORS 2)
 set_tests_properties(sdk.install sdk.standalone sdk.new_runner sdk.path_loader sdk.deb_package sdk.deb sdk.runner_toml_date
