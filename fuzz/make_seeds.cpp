@@ -161,7 +161,8 @@ int main(int argc, char** argv) {
   w.put("xgboost_model_check_fuzzer", "two_trees", fuzz::seed_model({{0, {}}, {3, {}}}));
   w.put("xgboost_model_check_fuzzer", "categorical", fuzz::seed_model({{1, {0, 2, 5}}, {2, {}}}));
   auto text = [](const std::string& s) { return Seed(s.begin(), s.end()); };
-  w.put("xgboost_walker_fuzzer", "two_trees", text(fuzz::seed_json_model("gbtree", "reg:squarederror", {{0, {}}, {3, {}}})));
+  w.put("xgboost_walker_fuzzer", "two_trees",
+        text(fuzz::seed_json_model("gbtree", "reg:squarederror", {{0, {}}, {3, {}}})));
   w.put("xgboost_walker_fuzzer", "categorical",
         text(fuzz::seed_json_model("gbtree", "binary:logistic", {{1, {0, 2, 5, 40}}, {2, {}}})));
   w.put("xgboost_walker_fuzzer", "dart", text(fuzz::seed_json_model("dart", "count:poisson", {{0, {}}, {1, {3}}})));

@@ -118,9 +118,9 @@ inline std::string seed_json_model(const std::string& booster, const std::string
     weights += std::string(t ? "," : "") + "5E-1";
   }
   std::string model = "{\"tree_info\":[" + info + "],\"trees\":[" + tree_list + "]}";
-  const std::string gb = booster == "dart"
-                               ? "{\"gbtree\":{\"model\":" + model + "},\"name\":\"dart\",\"weight_drop\":[" + weights + "]}"
-                               : "{\"model\":" + model + ",\"name\":\"gbtree\"}";
+  const std::string gb =
+      booster == "dart" ? "{\"gbtree\":{\"model\":" + model + "},\"name\":\"dart\",\"weight_drop\":[" + weights + "]}"
+                        : "{\"model\":" + model + ",\"name\":\"gbtree\"}";
   return "{\"learner\":{\"gradient_booster\":" + gb +
          ",\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":\"0\",\"num_feature\":\"4\","
          "\"num_target\":\"1\"},\"objective\":{\"name\":\"" + objective + "\"}}}";

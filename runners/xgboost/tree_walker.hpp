@@ -12,18 +12,18 @@
 // 1.4 us a row in blocks, where a walk node by node cost 5 us.
 //
 // What it walks (walked_model.hpp reads it): a gbtree or dart booster of trees with
-// numerical and categorical splits, or a gblinear booster, of classes or targets, every
-// tree used (iteration_begin and iteration_end 0), predicting float32 rows
-// (tensor_mapping.hpp narrows float64 ones); the objective's transform is the identity, the sigmoid of binary:logistic and
-// reg:logistic, the exp of count:poisson, reg:gamma, reg:tweedie and the survival
-// objectives, binary:hinge's step, or multi:softprob's softmax and multi:softmax's
-// index of the largest. It sums like XGBoost's CPU predictor: per output group, the
-// base margin, then each of the group's trees' leaf in tree order, in float (dart:
-// each leaf as XGBoost's in-place prediction adds it, less the base margin it was
-// predicted from and times the tree's weight); a value that is NaN or equals `missing`
-// takes the node's default branch; a categorical split sends a row right when its
-// value, cut to an integer, is one of the node's categories, and left otherwise or
-// when the value is negative or past 2^24 - 2. gblinear: per group, its bias plus the
+// numerical and categorical splits, or a gblinear booster, of classes or targets,
+// every tree used (iteration_begin and iteration_end 0), predicting float32 rows
+// (tensor_mapping.hpp narrows float64 ones); the objective's transform is the
+// identity, the sigmoid of binary:logistic and reg:logistic, the exp of
+// count:poisson, reg:gamma, reg:tweedie and the survival objectives, binary:hinge's
+// step, or multi:softprob's softmax and multi:softmax's index of the largest. It sums
+// like XGBoost's CPU predictor: per output group, the base margin, then each of the
+// group's trees' leaf in tree order, in float (dart: each leaf as XGBoost's in-place
+// prediction adds it, less the base margin it was predicted from and times the tree's
+// weight); a value that is NaN or equals `missing` takes the node's default branch; a
+// categorical split sends a row right when its value, cut to an integer, is one of the
+// node's categories, and left otherwise or when the value is negative or past 2^24 - 2. gblinear: per group, its bias plus the
 // base margin, then weight times value over the row's present features in order.
 //
 // Trusted only after it agrees, bit for bit, with XGBoost's own prediction of rows

@@ -83,7 +83,9 @@ std::vector<std::uint32_t> read_categories(const JsonValue& tree, std::size_t n,
     // it reads in its own way, which is not the walker's to follow.
     const std::int64_t node = index_of(nodes[i]);
     const std::int64_t begin = index_of(segments[i]), size = index_of(sizes[i]);
-    if (node <= last || node >= static_cast<std::int64_t>(n)) throw std::invalid_argument("a categorical node out of order");
+    if (node <= last || node >= static_cast<std::int64_t>(n)) {
+      throw std::invalid_argument("a categorical node out of order");
+    }
     if (begin < 0 || size <= 0 || static_cast<std::uint64_t>(begin) > categories.size() ||
         static_cast<std::uint64_t>(size) > categories.size() - static_cast<std::uint64_t>(begin)) {
       throw std::invalid_argument("a categorical split with no categories or past them");
@@ -158,7 +160,9 @@ void read_tree(const JsonValue& tree, std::uint64_t num_features, WalkedModel& m
       node.left = first + static_cast<std::int32_t>(l);
       node.right = first + static_cast<std::int32_t>(r);
       const std::int64_t f = index_of(feature[i]);
-      if (f < 0 || static_cast<std::uint64_t>(f) >= num_features) throw std::invalid_argument("a split past the features");
+      if (f < 0 || static_cast<std::uint64_t>(f) >= num_features) {
+        throw std::invalid_argument("a split past the features");
+      }
       node.feature = static_cast<std::uint32_t>(f);
       node.categories = set_of[i];
     } else if (set_of[i] != WalkedModel::kNumerical) {
