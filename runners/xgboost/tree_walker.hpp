@@ -23,8 +23,9 @@
 // prediction adds it, less the base margin it was predicted from and times the tree's
 // weight); a value that is NaN or equals `missing` takes the node's default branch; a
 // categorical split sends a row right when its value, cut to an integer, is one of the
-// node's categories, and left otherwise or when the value is negative or past 2^24 - 2. gblinear: per group, its bias plus the
-// base margin, then weight times value over the row's present features in order.
+// node's categories, and left otherwise or when the value is negative or past 2^24 - 2.
+// gblinear: per group, its bias plus the base margin, then weight times value over the
+// row's present features in order.
 //
 // Trusted only after it agrees, bit for bit, with XGBoost's own prediction of rows
 // made to reach every branch (each split's threshold, just below and above it, each
