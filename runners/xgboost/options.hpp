@@ -42,7 +42,8 @@
 //   instances          integer  1           predictions at once. One leaves the other
 //                                            core to the sockets and the core's process
 //                                            while requests queue and merge; more let a
-//                                            small request pass a long one
+//                                            small request pass a long one. Walked
+//                                            requests are not counted: they run at once
 #pragma once
 
 #include <cstdint>
