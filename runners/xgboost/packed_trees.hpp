@@ -4,9 +4,10 @@
 // branch per level (about 5 us a row for 200 trees of depth 8, ~3 ns a level). Here
 // each tree is renumbered breadth first with siblings side by side (the right child is
 // the left + 1), a leaf's child is itself, and a step is arithmetic: child = left +
-// (goes right), no branch on the row's value. A block of rows takes each tree together,
-// level by level for the tree's depth, so the rows' steps are independent work the CPU
-// overlaps, and the tree stays in cache while they do.
+// (goes right), no branch on the row's value. kBlock walks go together, level by level
+// for their trees' depth: a block of rows down one tree, or fewer rows each down
+// several consecutive trees (a lone row down 16), so the steps are independent work the
+// CPU overlaps, and the trees stay in cache while they do.
 //
 // Sums are the same bits as a walk row by row: each row still adds its trees' leaves
 // in tree order, one float addition at a time (and dart's weighting, walked_model.hpp).
@@ -23,7 +24,7 @@ namespace carton::runners::xgboost {
 
 class PackedTrees {
  public:
-  // Rows that walk each tree together.
+  // Walks that go together (rows x trees), and the most rows add_leaves() takes.
   static constexpr std::size_t kBlock = 16;
 
   PackedTrees() = default;
@@ -39,6 +40,8 @@ class PackedTrees {
     missing_ = missing;
     nan_only_ = nan_only;
   }
+  // The rule above, for TreeWalker's gblinear sums (the walk compiles it per model).
+  bool is_missing(float v) const { return std::isnan(v) || (!nan_only_ && v == missing_); }
 
  private:
   struct Node {

@@ -105,12 +105,10 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
   w->output_margin_ = config.output_margin;
   w->per_row_ = t == WalkedModel::Transform::kLargest && !config.output_margin ? 1 : w->m_.groups;
   w->features_ = f;
-  w->missing_ = static_cast<float>(config.missing);
-  w->missing_is_nan_ = std::isnan(config.missing);
 
   w->trees_ = PackedTrees(w->m_);
-  w->trees_.set_missing(w->missing_, w->missing_is_nan_);
-  const std::vector<float> rows = check_rows(w->m_, f, w->missing_is_nan_ ? NAN : w->missing_);
+  w->trees_.set_missing(static_cast<float>(config.missing), std::isnan(config.missing));
+  const std::vector<float> rows = check_rows(w->m_, f, static_cast<float>(config.missing));
   // The walk reads the packed trees only; the nodes as read were for the check's rows.
   w->m_.nodes = {};
   const std::uint64_t n = rows.size() / f;
@@ -141,7 +139,7 @@ void TreeWalker::walk_linear(const float* row, float* sums) const {
     // sums[g] is the base margin: XGBoost 1.7's GBLinear::Pred adds the bias to it.
     float sum = bias[g] + sums[g];
     for (std::uint64_t j = 0; j < features_; ++j) {
-      if (!missing(row[j])) sum += row[j] * m_.linear[j * groups + g];
+      if (!trees_.is_missing(row[j])) sum += row[j] * m_.linear[j * groups + g];
     }
     sums[g] = sum;
   }

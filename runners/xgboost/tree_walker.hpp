@@ -34,7 +34,6 @@
 // prediction to XGBoost (make() returns null and says why).
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -67,15 +66,12 @@ class TreeWalker {
   explicit TreeWalker(WalkedModel model) : m_(std::move(model)) {}
   // gblinear's margins for `row` into `sums` (groups values, the base margin on entry).
   void walk_linear(const float* row, float* sums) const;
-  bool missing(float v) const { return std::isnan(v) || (!missing_is_nan_ && v == missing_); }
 
   WalkedModel m_;  // its nodes emptied once packed into trees_
   PackedTrees trees_;
   std::uint64_t per_row_ = 1;
   std::uint64_t features_ = 0;
   float base_margin_ = 0;
-  float missing_ = 0;
-  bool missing_is_nan_ = true;
   bool output_margin_ = false;
 };
 
