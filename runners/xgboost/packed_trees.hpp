@@ -65,6 +65,11 @@ class PackedTrees {
     if (kCategories && (node.meta & kCategorical)) return in_set(node, v);
     return !(v < node.value);
   }
+  // Where a walk at `node` reading `row` goes next (a leaf stays).
+  template <bool kCategories, bool kNanOnly>
+  std::uint32_t step(const Node& node, const float* row) const {
+    return node.left + (goes_right<kCategories, kNanOnly>(node, row[node.meta & kFeature]) & ((node.meta & kLeaf) ? 0u : 1u));
+  }
   std::uint32_t in_set(const Node& node, float v) const;
   template <bool kCategories, bool kNanOnly>
   void walk(const float* rows, std::size_t n, std::uint64_t features, float base, float* sums,
