@@ -4,6 +4,7 @@
 add_library(carton_transport STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/bootstrap.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/frame_channel.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/runtime/frame_channel_write.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/frame_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/handler_scope.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/runtime/large_buffer_pool.cpp

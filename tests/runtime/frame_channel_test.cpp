@@ -1,5 +1,7 @@
 #include "carton/runtime/frame_channel.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -235,6 +237,75 @@ BOOST_AUTO_TEST_CASE(direct_sends_of_many_pieces_and_of_partial_frames) {
   BOOST_TEST(same_bytes(pieces, seen->frames[0]));
   BOOST_TEST(same_bytes(large, seen->frames[1]));
   for (int i = 0; i < 100; ++i) BOOST_TEST(seen->frames[2 + i].as_string_view() == "after " + std::to_string(i));
+  BOOST_TEST(seen->closes == 0);
+}
+
+// send() of several frames: one gathered write for all of them (a SOCK_SEQPACKET peer
+// receives each write as one record), the frames whole and in order.
+BOOST_AUTO_TEST_CASE(several_frames_leave_in_one_write) {
+  int fds[2];
+  BOOST_REQUIRE_EQUAL(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds), 0);
+  UniqueFd peer(fds[1]);
+  IoThread io;
+  auto a = io.channel(UniqueFd(fds[0]), "a");
+  start(a);
+
+  auto frame_bytes = [](const std::string& s) {
+    const auto header = encode_frame_header(s.size());
+    std::string out(header.begin(), header.end());
+    return out + s;
+  };
+  auto next_record = [&] {
+    std::string buffer(1 << 16, '\0');
+    pollfd p{peer.get(), POLLIN, 0};
+    BOOST_REQUIRE_EQUAL(::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kHangGuard).count())), 1);
+    const ssize_t n = ::recv(peer.get(), buffer.data(), buffer.size(), 0);
+    BOOST_REQUIRE(n > 0);
+    buffer.resize(static_cast<std::size_t>(n));
+    return buffer;
+  };
+
+  std::vector<Encoded> frames;
+  std::string expected;
+  for (int i = 0; i < 5; ++i) {
+    frames.push_back(small("reply " + std::to_string(i)));
+    expected += frame_bytes("reply " + std::to_string(i));
+  }
+  a->send(std::move(frames));
+  BOOST_TEST(next_record() == expected);
+  // One by one, as many writes.
+  a->send(small("alone 1"));
+  a->send(small("alone 2"));
+  BOOST_TEST(next_record() == frame_bytes("alone 1"));
+  BOOST_TEST(next_record() == frame_bytes("alone 2"));
+}
+
+// Frames sent together that the socket cannot take at once: the rest, from inside a
+// frame, is written by the I/O thread, ahead of frames sent after them.
+BOOST_AUTO_TEST_CASE(several_frames_larger_than_the_socket_buffer) {
+  IoThread io;
+  auto [a, b, seen] = started_pair(io);
+
+  Bytes storage = Bytes::adopt(pattern(3000, 8));
+  Encoded pieces;  // more pieces than one sendmsg takes
+  for (std::size_t i = 0; i < 1500; ++i) pieces.segments.push_back({0, storage.slice(2 * i, 2)});
+  Encoded large;
+  large.segments.push_back({0, Bytes::adopt(pattern(8u << 20, 9))});
+  std::vector<Encoded> together;
+  together.push_back(small("first"));
+  together.push_back(pieces);
+  together.push_back(large);
+  for (int i = 0; i < 50; ++i) together.push_back(small("behind " + std::to_string(i)));
+  a->send(std::move(together));
+  a->send(small("last"));
+
+  BOOST_REQUIRE(seen->wait_frames(54));
+  std::lock_guard<std::mutex> lock(seen->mu);
+  BOOST_TEST(seen->frames[0].as_string_view() == "first");
+  BOOST_TEST(same_bytes(pieces, seen->frames[1]));
+  BOOST_TEST(same_bytes(large, seen->frames[2]));
+  for (int i = 0; i < 50; ++i) BOOST_TEST(seen->frames[3 + i].as_string_view() == "behind " + std::to_string(i));
+  BOOST_TEST(seen->frames[53].as_string_view() == "last");
   BOOST_TEST(seen->closes == 0);
 }
 

@@ -6,14 +6,16 @@
 #include <boost/asio/post.hpp>
 
 #include "carton/runtime/handler_scope.hpp"
+#include "held_replies.hpp"
 
 namespace carton::runner::detail {
 namespace {
 thread_local std::size_t this_thread_index = SIZE_MAX;
 }  // namespace
 
-HandlerThreads::HandlerThreads(boost::asio::io_context& io, std::size_t slots)
-    : io_(io), slots_(slots == 0 ? 1 : slots), states_(new ThreadState[slots_ + 1]) {}
+HandlerThreads::HandlerThreads(boost::asio::io_context& io, std::size_t slots,
+                               std::chrono::microseconds max_reply_hold)
+    : io_(io), slots_(slots == 0 ? 1 : slots), max_reply_hold_(max_reply_hold), states_(new ThreadState[slots_ + 1]) {}
 
 HandlerThreads::~HandlerThreads() { join(); }
 
@@ -50,6 +52,7 @@ void HandlerThreads::thread_main(std::size_t index) {
     // handler goes back to waiting as soon as that handler returns.
     while (leader_.load(std::memory_order_relaxed) == index) {
       if (io_.run_one() == 0) {  // out of work: serve() is over
+        HeldReplies::release();
         lock.lock();
         finished_ = true;
         followers_.notify_all();
@@ -57,11 +60,13 @@ void HandlerThreads::thread_main(std::size_t index) {
         return;
       }
     }
+    HeldReplies::release();  // no longer reading: nothing of this thread's may wait
     lock.lock();
   }
 }
 
 void HandlerThreads::submit(Task task) {
+  waiting_.fetch_add(1);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (running_ == slots_) {
@@ -81,8 +86,10 @@ void HandlerThreads::run_handlers(Task task) {
   runtime::HandlerScope scope(&HandlerThreads::step_down_hook, this, &HandlerThreads::later_hook,
                               &HandlerThreads::step_aside_hook);
   for (;;) {
+    waiting_.fetch_sub(1);
     std::uint64_t start = 0;
     if (leader_.load(std::memory_order_relaxed) == index) {
+      if (max_reply_hold_.count() > 0) HeldReplies::begin();
       start = starts_.fetch_add(1) + 1;
       leader_in_.store(start);
       // Sequentially consistent with the watchdog's "asleep, then check starts_": one of
@@ -95,6 +102,11 @@ void HandlerThreads::run_handlers(Task task) {
     task();
     task = nullptr;  // what the handler captured is freed before the next one starts
     if (start != 0) leader_in_.compare_exchange_strong(start, 0);  // unless a newer leader's
+    // Replies wait only for handlers already submitted, on a thread that reads on.
+    if (waiting_.load() == 0 || leader_.load(std::memory_order_relaxed) != index ||
+        HeldReplies::overdue(max_reply_hold_)) {
+      HeldReplies::release();
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (queued_.empty()) {
       if (--running_ == 0) idle_.notify_all();
@@ -108,11 +120,13 @@ void HandlerThreads::run_handlers(Task task) {
 }
 
 void HandlerThreads::step_down_hook(void* self) {
+  HeldReplies::release();  // this thread is about to wait
   auto* threads = static_cast<HandlerThreads*>(self);
   threads->step_down(this_thread_index);
 }
 
 void HandlerThreads::step_aside_hook(void* self, bool retake) {
+  HeldReplies::release();  // this thread computes for long now
   auto* threads = static_cast<HandlerThreads*>(self);
   std::lock_guard<std::mutex> lock(threads->mu_);
   if (threads->leader_.load() != this_thread_index) return;

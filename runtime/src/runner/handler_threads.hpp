@@ -61,7 +61,9 @@ class HandlerThreads {
   // behind a long handler is read within 10 ms.
   static constexpr std::chrono::microseconds kTakeoverAfter{5000};
 
-  HandlerThreads(boost::asio::io_context& io, std::size_t slots);
+  // `max_reply_hold`: ServeOptions'.
+  HandlerThreads(boost::asio::io_context& io, std::size_t slots,
+                 std::chrono::microseconds max_reply_hold = std::chrono::microseconds{0});
   ~HandlerThreads();  // joins; call after the io_context has run out of work
   HandlerThreads(const HandlerThreads&) = delete;
   HandlerThreads& operator=(const HandlerThreads&) = delete;
@@ -102,6 +104,7 @@ class HandlerThreads {
 
   boost::asio::io_context& io_;
   const std::size_t slots_;
+  const std::chrono::microseconds max_reply_hold_;
   std::vector<std::thread> threads_;
   std::thread watchdog_;
 
@@ -116,6 +119,9 @@ class HandlerThreads {
   std::uint64_t leads_ = 0;            // under mu_: times a waiting thread took leadership
   bool finished_ = false;              // the io_context ran out of work
   std::size_t running_ = 0;            // handlers running, queued ones included
+  // Handlers submitted and not yet begun (deferred or queued): while there are some, a
+  // leading thread holds its replies to write them with theirs (held_replies.hpp).
+  std::atomic<std::size_t> waiting_{0};
   std::deque<Task> queued_;
   // What leadership's hand-back needs to know of each thread.
   struct ThreadState {

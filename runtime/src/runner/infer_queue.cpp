@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "carton/runtime/handler_scope.hpp"
+#include "held_replies.hpp"
 
 namespace carton::runner {
 
@@ -66,6 +67,7 @@ void InferQueue::drain(const InferPolicy& policy) {
     // nobody is (HandlerScope::step_aside): the next run to end reads what came meanwhile.
     const bool wake_reader = running_ > started_ || running_ < policy.instances;
     lock.unlock();
+    detail::HeldReplies::release();  // the run may be long: replies held meanwhile go now
     if (policy.instances > 1 && !handed_over) {
       if (wake_reader) {
         runtime::HandlerScope::will_block();
@@ -115,13 +117,14 @@ void InferQueue::wait_for_batch(std::unique_lock<std::mutex>& lock, const InferP
   }
 }
 
-void InferQueue::run_alone(Request& request) {
+void InferQueue::run_alone(Request& request, bool in_burst) {
   Tensors outputs;
   try {
     outputs = run_(request.model.get(), std::move(request.inputs));
   } catch (const std::exception& e) {
     return request.responder.fail(std::string("Infer: ") + e.what());
   }
+  if (in_burst) return request.responder.respond_in_burst(wire::InferResponse{std::move(outputs)});
   request.responder.respond(wire::InferResponse{std::move(outputs)});
 }
 

@@ -4,6 +4,14 @@
 
 namespace carton::runner {
 
+namespace {
+thread_local bool in_burst = false;
+}  // namespace
+
+detail::InBurst::InBurst() : previous_(in_burst) { in_burst = true; }
+detail::InBurst::~InBurst() { in_burst = previous_; }
+bool detail::InBurst::active() { return in_burst; }
+
 wire::RPCResponseData error_response(std::string message) {
   // The message may carry bytes from anywhere (paths, library errors); the core
   // refuses a String that is not UTF-8, so repair it rather than lose the answer.

@@ -75,9 +75,15 @@ detail::Startup detail::start(int argc, char** argv, const RunnerInfo& info) {
       ->capture_default_str();
   app.add_option("--bootstrap-timeout-ms", bootstrap_timeout_ms, "How long to wait for the core's channels")
       ->capture_default_str();
+  std::int64_t max_reply_hold_us = out.options.max_reply_hold.count();
+  app.add_option("--max-reply-hold-us", max_reply_hold_us,
+                 "How long a cheap reply may wait to leave with those of the requests read with it (0: never)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
     out.options.revision = parse_revision(revision);
+    out.options.max_reply_hold = std::chrono::microseconds(max_reply_hold_us);
   } catch (const CLI::ParseError& e) {
     out.exit_code = app.exit(e);
     return out;

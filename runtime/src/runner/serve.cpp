@@ -16,6 +16,7 @@
 #include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
 #include "handler_threads.hpp"
+#include "held_replies.hpp"
 
 namespace carton::runner {
 namespace {
@@ -39,7 +40,7 @@ class ChannelSink : public ResponseSink {
       CARTON_LOG(runtime::sdk_logger(), error) << "request " << id.value << ": " << e.what();
       frame = wire::encode_message(wire::RPCResponse{id, true, wire::ErrorResponse{e.what()}}, revision_, limits_);
     }
-    channel_->send(std::move(frame));
+    detail::HeldReplies::send(channel_, std::move(frame), complete);
   }
 
  private:
@@ -97,7 +98,7 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
 
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
-  HandlerThreads threads(io, options.handler_threads);
+  HandlerThreads threads(io, options.handler_threads, options.max_reply_hold);
 
   auto rpc = FrameChannel::create(io, std::move(channels.rpc), {options.max_frame_bytes, "rpc"});
   auto sink = std::make_shared<ChannelSink>(rpc, options.revision, limits);

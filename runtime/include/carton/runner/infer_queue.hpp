@@ -58,8 +58,9 @@ class InferQueue {
   // this thread has run everything it took on.
   void submit(Request request, const InferPolicy& policy);
   // Runs `request` now on this thread, alone, whatever else runs (ModelHandler's
-  // runs_at_once), and answers it.
-  void run_now(Request request) { run_alone(request); }
+  // runs_at_once), and answers it, in a burst (Responder::respond_in_burst): the run
+  // is as cheap as a reply.
+  void run_now(Request request) { run_alone(request, /*in_burst=*/true); }
 
  private:
   struct Queued {
@@ -74,7 +75,8 @@ class InferQueue {
   // delay is over.
   void wait_for_batch(std::unique_lock<std::mutex>& lock, const InferPolicy& policy);
   void run_batch(std::deque<Queued> batch);
-  void run_alone(Request& request);
+  // `in_burst`: the reply may wait for a burst's (Responder::respond_in_burst).
+  void run_alone(Request& request, bool in_burst = false);
 
   const Run run_;
   std::mutex mu_;

@@ -27,6 +27,22 @@ class ResponseSink {
 // An Error response whose text is valid UTF-8 (invalid sequences become U+FFFD).
 wire::RPCResponseData error_response(std::string message);
 
+namespace detail {
+// While one lives, final responses sent from this thread may be held for a burst
+// (Responder::respond_in_burst).
+class InBurst {
+ public:
+  InBurst();
+  ~InBurst();
+  InBurst(const InBurst&) = delete;
+  InBurst& operator=(const InBurst&) = delete;
+  static bool active();
+
+ private:
+  bool previous_;
+};
+}  // namespace detail
+
 // The state of one request, shared by its responder and the dispatcher.
 class Exchange {
  public:
@@ -80,6 +96,15 @@ class Responder {
 
   // The final response.
   void respond(Response response) { exchange().complete(wire::RPCResponseData{std::move(response)}); }
+  // The final response, which may wait on this thread for the replies to the requests
+  // read with this one and leave with them in one write (docs/runtime.md, "Replies in
+  // bursts"). For handlers whose work is as cheap as the reply (a microsecond or two):
+  // held, a reply waits for the handlers that run after it on this thread, 20 us at
+  // most unless one of them computes long on it.
+  void respond_in_burst(Response response) {
+    detail::InBurst burst;
+    respond(std::move(response));
+  }
   // The final response is an Error with this message.
   // Invalid UTF-8 in the message is replaced (U+FFFD), as the core requires UTF-8.
   void fail(std::string message) { exchange().complete(error_response(std::move(message))); }

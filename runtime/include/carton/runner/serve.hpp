@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <chrono>
 #include <memory>
 
 #include "carton/runner/runner_handler.hpp"
@@ -32,6 +33,11 @@ struct ServeOptions {
   // 0 runs each handler inside the read, on the one I/O thread: the lowest latency, for
   // handlers that never block (no filesystem calls, nothing long).
   std::size_t handler_threads = 4;
+  // The longest a reply sent with Responder::respond_in_burst waits for the replies of
+  // the requests read with it, to leave with them in one write (docs/runtime.md,
+  // "Replies in bursts"); 0: every reply leaves at once. 20 us lets a burst of cheap
+  // replies leave in a few writes and is small beside a round trip through the core.
+  std::chrono::microseconds max_reply_hold{20};
   // When set, log records go to the core as LogMessage responses while it is there.
   std::shared_ptr<runtime::LogForwarder> logs;
   // When set, each request's handler time is a span in this Chrome trace.

@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "carton/runtime/unique_fd.hpp"
 #include "carton/wire/bytes.hpp"
@@ -70,6 +71,9 @@ class FrameChannel : public std::enable_shared_from_this<FrameChannel> {
   void start(FrameHandler on_frame, CloseHandler on_close);
   // Queues one frame. The segments' Bytes keep their buffers alive until written.
   void send(wire::Encoded payload);
+  // Queues several frames, in order, written together: one gathered write where one
+  // used to go per frame (a syscall and a wake-up of the peer's reader each).
+  void send(std::vector<wire::Encoded> payloads);
   void close();
 
   const std::string& name() const;
