@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "carton/runner/infer_queue.hpp"
 #include "carton/runner/responder.hpp"
 #include "carton/runner/serve.hpp"
 #include "carton/runtime/handler_scope.hpp"
@@ -158,6 +159,44 @@ BOOST_AUTO_TEST_CASE(a_held_reply_leaves_before_a_handler_blocks) {
   }
   std::sort(rest.begin(), rest.end());
   BOOST_TEST(rest == (std::vector<std::uint64_t>{2, 3}));
+}
+
+BOOST_AUTO_TEST_CASE(a_held_reply_leaves_before_a_queued_run_starts) {
+  // Requests 0 and 1 run at once, in a burst (walked XGBoost rows): 0 leaves at once, 1
+  // is held. Requests 2 and 3 go through the queue, whose run waits for the test (5 s at
+  // most): reply 1 must arrive while it waits, so the queue releases held replies
+  // before a run that may be long.
+  std::promise<void> go;
+  auto released = go.get_future().share();
+  std::atomic<bool> run_ended{false};
+  runner::InferQueue queue([&](const void*, runner::Tensors inputs) {
+    if (!inputs.empty()) {
+      released.wait_for(5s);
+      run_ended = true;
+    }
+    return runner::Tensors{};
+  });
+  auto model = std::make_shared<int>(0);
+  Served served(10s, [&](wire::RPCRequest request, const std::shared_ptr<runner::ResponseSink>& sink) {
+    runner::InferResponder responder(std::make_shared<runner::Exchange>(sink, request.id, false));
+    if (request.id.value < 2) return queue.run_now({{}, std::move(responder), model, std::nullopt});
+    runner::Tensors slow;
+    slow.insert_or_assign("slow", wire::Tensor::from_values<float>({1}, std::vector<float>{0}));
+    queue.submit({std::move(slow), std::move(responder), model, std::nullopt}, runner::InferPolicy{1});
+  });
+  served.send_burst(4);
+  std::vector<std::uint64_t> seen;
+  while (seen.size() < 2) {
+    for (std::uint64_t id : served.next_write()) seen.push_back(id);
+  }
+  BOOST_TEST(!run_ended.load());
+  BOOST_TEST(seen == (std::vector<std::uint64_t>{0, 1}));
+  go.set_value();
+  while (seen.size() < 4) {
+    for (std::uint64_t id : served.next_write()) seen.push_back(id);
+  }
+  std::sort(seen.begin(), seen.end());
+  BOOST_TEST(seen == (std::vector<std::uint64_t>{0, 1, 2, 3}));
 }
 
 BOOST_AUTO_TEST_CASE(partial_replies_are_never_held) {

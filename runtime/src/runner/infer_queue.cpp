@@ -118,6 +118,8 @@ void InferQueue::wait_for_batch(std::unique_lock<std::mutex>& lock, const InferP
 }
 
 void InferQueue::run_alone(Request& request, bool in_burst) {
+  // A run not as cheap as a reply may be long: replies this thread holds go first.
+  if (!in_burst) detail::HeldReplies::release();
   Tensors outputs;
   try {
     outputs = run_(request.model.get(), std::move(request.inputs));
