@@ -68,7 +68,8 @@ class PackedTrees {
   // Where a walk at `node` reading `row` goes next (a leaf stays).
   template <bool kCategories, bool kNanOnly>
   std::uint32_t step(const Node& node, const float* row) const {
-    return node.left + (goes_right<kCategories, kNanOnly>(node, row[node.meta & kFeature]) & ((node.meta & kLeaf) ? 0u : 1u));
+    const std::uint32_t right = goes_right<kCategories, kNanOnly>(node, row[node.meta & kFeature]);
+    return node.left + (right & ((node.meta & kLeaf) ? 0u : 1u));
   }
   std::uint32_t in_set(const Node& node, float v) const;
   template <bool kCategories, bool kNanOnly>

@@ -60,12 +60,7 @@ std::optional<std::size_t> FrameChannel::Impl::write_now(std::vector<Outgoing>& 
       if (errno == EAGAIN || errno == EWOULDBLOCK) return whole;
       return std::nullopt;
     }
-    const std::size_t asked = [&] {
-      std::size_t bytes = 0;
-      for (std::size_t i = first; i < first + msg.msg_iovlen; ++i) bytes += pieces[i].iov_len;
-      return bytes;
-    }();
-    const bool all_taken = static_cast<std::size_t>(n) == asked;
+    const std::size_t asked_end = first + msg.msg_iovlen;  // the pieces this sendmsg was given
     // Empty pieces count as written, so the loop ends.
     while (first < pieces.size() && (n > 0 || pieces[first].iov_len == 0)) {
       // Bytes of the frame being written (frames[whole]) are counted as they go.
@@ -79,7 +74,7 @@ std::optional<std::size_t> FrameChannel::Impl::write_now(std::vector<Outgoing>& 
         count_whole();
       }
     }
-    if (!all_taken) return whole;  // the socket is full
+    if (first < asked_end) return whole;  // it took less than it was given: the socket is full
   }
   return whole;
 }
