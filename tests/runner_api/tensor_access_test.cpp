@@ -144,6 +144,44 @@ BOOST_AUTO_TEST_CASE(empty_and_scalar_tensors) {
   BOOST_CHECK_THROW(s.data_as<float>(), TensorError);
 }
 
+BOOST_AUTO_TEST_CASE(c_order_elements_views_copies_into_scratch_or_gathers) {
+  std::vector<float> scratch;
+  // Aligned, C order: the storage itself; the scratch is not touched.
+  const Tensor view = at_offset<float>({2, 3}, iota(6), 8);
+  BOOST_TEST(runner::c_order_elements<float>("x", view, scratch) ==
+             reinterpret_cast<const float*>(view.bytes().data()));
+  BOOST_TEST(scratch.empty());
+  // Misaligned: copied into the scratch, bit for bit; a second request of the same
+  // size reuses the scratch's memory.
+  const Tensor misaligned = at_offset<float>({2, 2}, {1.5f, -0.0f, 3.0f, 4.0f}, 1);
+  const float* copied = runner::c_order_elements<float>("x", misaligned, scratch);
+  BOOST_TEST(copied == scratch.data());
+  BOOST_TEST(std::memcmp(copied, misaligned.bytes().data(), 16) == 0);
+  const Tensor again = at_offset<float>({2, 2}, {5, 6, 7, 8}, 3);
+  BOOST_TEST(runner::c_order_elements<float>("x", again, scratch) == copied);
+  BOOST_TEST(scratch[3] == 8.0f);
+  // Strided: gathered into C order, as c_order() does.
+  const Tensor transposed = at_offset<float>({2, 3}, {0, 1, 2, 3, 4, 5}, 0, wire::Shape{1, 2});
+  const float* gathered = runner::c_order_elements<float>("x", transposed, scratch);
+  BOOST_TEST((std::vector<float>(gathered, gathered + 6) == std::vector<float>{0, 2, 4, 1, 3, 5}));
+  // Its checks are c_order()'s, and the dtype must be the one read.
+  const Tensor short_storage = at_offset<float>({4, 4}, iota(15), 1);
+  BOOST_TEST(error_of([&] { runner::c_order_elements<float>("x", short_storage, scratch); }) ==
+             "input 'x': shape [4, 4] reads past its 15 stored elements");
+  std::vector<double> wide;
+  BOOST_TEST(error_of([&] { runner::c_order_elements<double>("x", view, wide); }) ==
+             "input 'x' is float32, read as float64");
+}
+
+BOOST_AUTO_TEST_CASE(check_layout_checks_as_checked_layout) {
+  BOOST_CHECK_NO_THROW(runner::check_layout("x", at_offset<float>({2, 3}, iota(6), 1)));
+  BOOST_CHECK_NO_THROW(runner::check_layout("x", at_offset<float>({0, 3}, iota(1), 1)));
+  const Tensor s = at_offset<float>({2, 3}, iota(6), 0, wire::Shape{3, 2});
+  BOOST_TEST(error_of([&] { runner::check_layout("s", s); }) == error_of([&] { runner::checked_layout("s", s); }));
+  BOOST_TEST(error_of([&] { runner::check_layout("s", s); }) ==
+             "input 's': shape [2, 3] with strides [3, 2] reads past its 6 stored elements");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(layout_errors)

@@ -133,6 +133,23 @@ BOOST_AUTO_TEST_CASE(output_factories_copy_once_or_not_at_all) {
   BOOST_TEST(released);  // the deleter runs when the last tensor over it is gone
 }
 
+BOOST_AUTO_TEST_CASE(bytes_copies_are_aligned_and_exact_at_every_size) {
+  // Small copies live in their owner's block, larger ones in a vector: either way the
+  // bytes are equal, owned, and aligned for every element type.
+  for (const std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(4), std::size_t(255), std::size_t(256),
+                              std::size_t(257), std::size_t(4096)}) {
+    std::vector<std::uint8_t> source(n);
+    for (std::size_t i = 0; i < n; ++i) source[i] = static_cast<std::uint8_t>(i * 37 + 1);
+    const wire::Bytes b = wire::Bytes::copy_of(source.data(), n);
+    BOOST_TEST(b.size() == n);
+    BOOST_TEST(b.to_vector() == source);
+    BOOST_TEST(reinterpret_cast<std::uintptr_t>(b.data()) % 16 == 0);
+    BOOST_TEST((n == 0 || b.data() != source.data()));
+    const wire::Bytes kept = b.slice(0, n);
+    BOOST_TEST(kept.owner() == b.owner());  // a slice shares the copy
+  }
+}
+
 BOOST_AUTO_TEST_CASE(output_factories_store_carton_padding_element_and_check_sizes) {
   const Tensor empty = Tensor::copy_of(DType::kInt64, {0, 3}, nullptr, 0);
   BOOST_TEST(empty.storage_elements() == 1u);

@@ -122,7 +122,16 @@ void require_numeric(std::string_view name, const wire::Tensor& t) {
 }
 }  // namespace
 
-TensorLayout checked_layout(std::string_view name, const wire::Tensor& t) {
+namespace {
+
+struct Scan {
+  std::uint64_t numel = 1;
+  bool c_order = true;
+};
+
+// checked_layout()'s checks; writes each dimension's size and stride to `sizes` and
+// `strides` when they are given (rank entries each), so that check_layout() makes none.
+Scan scan_layout(std::string_view name, const wire::Tensor& t, std::int64_t* sizes, std::int64_t* strides) {
   if (t.dtype() == wire::DType::kNested) fail(name, "is a nested tensor, which has no layout");
   constexpr std::uint64_t kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   const wire::Shape& shape = t.shape();
@@ -131,34 +140,29 @@ TensorLayout checked_layout(std::string_view name, const wire::Tensor& t) {
     fail(name, "shape " + dims_text(shape) + " has " + std::to_string(shape.size()) + " dimensions but strides " +
                    dims_text(*given) + " has " + std::to_string(given->size()));
   }
-  TensorLayout l;
-  l.sizes.resize(shape.size());
-  l.strides.resize(shape.size());
-  l.numel = 1;
+  Scan l;
   bool overflow = false, empty = false;
   std::uint64_t c_stride = 1;  // the C-order stride of the dimension at hand
+  // The last element reached: the sum of (size - 1) * stride.
+  std::uint64_t last = 0;
   for (std::size_t i = shape.size(); i-- > 0;) {
     if (shape[i] > kMax) fail(name, "dimension " + std::to_string(shape[i]) + " is larger than 2^63-1");
     const std::uint64_t stride = given ? (*given)[i] : c_stride;
     if (stride > kMax) fail(name, "stride " + std::to_string(stride) + " is larger than 2^63-1");
-    l.sizes[i] = static_cast<std::int64_t>(shape[i]);
-    l.strides[i] = static_cast<std::int64_t>(stride);
+    if (sizes) sizes[i] = static_cast<std::int64_t>(shape[i]);
+    if (strides) strides[i] = static_cast<std::int64_t>(stride);
     if (shape[i] > 1 && stride != c_stride) l.c_order = false;
     overflow |= __builtin_mul_overflow(c_stride, shape[i], &c_stride);
     overflow |= __builtin_mul_overflow(l.numel, shape[i], &l.numel);
     empty |= shape[i] == 0;
+    std::uint64_t span;
+    overflow |= shape[i] != 0 && __builtin_mul_overflow(shape[i] - 1, stride, &span);
+    overflow |= shape[i] != 0 && __builtin_add_overflow(last, span, &last);
   }
   // A 0 dimension reads nothing, whatever the others are (their product may overflow).
   if (empty) {
     l.numel = 0;
     return l;
-  }
-  // The last element reached: the sum of (size - 1) * stride.
-  std::uint64_t last = 0;
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    std::uint64_t span;
-    overflow |= __builtin_mul_overflow(shape[i] - 1, static_cast<std::uint64_t>(l.strides[i]), &span);
-    overflow |= __builtin_add_overflow(last, span, &last);
   }
   const std::size_t stored = t.storage_elements();
   if (overflow || last >= stored) {
@@ -167,6 +171,40 @@ TensorLayout checked_layout(std::string_view name, const wire::Tensor& t) {
   }
   return l;
 }
+
+}  // namespace
+
+TensorLayout checked_layout(std::string_view name, const wire::Tensor& t) {
+  TensorLayout l;
+  l.sizes.resize(t.shape().size());
+  l.strides.resize(t.shape().size());
+  const Scan scan = scan_layout(name, t, l.sizes.data(), l.strides.data());
+  l.numel = scan.numel;
+  l.c_order = scan.c_order;
+  return l;
+}
+
+void check_layout(std::string_view name, const wire::Tensor& t) { scan_layout(name, t, nullptr, nullptr); }
+
+namespace detail {
+
+const void* c_order_elements(std::string_view name, const wire::Tensor& t, std::size_t element,
+                             void* (*scratch)(void* self, std::size_t bytes), void* self) {
+  require_numeric(name, t);
+  const Scan scan = scan_layout(name, t, nullptr, nullptr);
+  const std::uint8_t* stored = t.bytes().data();
+  if (scan.numel == 0 || (scan.c_order && is_aligned(stored, element))) return stored;
+  const std::size_t bytes = static_cast<std::size_t>(scan.numel) * element;
+  void* out = scratch(self, bytes);
+  if (scan.c_order) {
+    std::memcpy(out, stored, bytes);
+  } else {
+    gather(static_cast<std::uint8_t*>(out), stored, checked_layout(name, t), element);
+  }
+  return out;
+}
+
+}  // namespace detail
 
 ElementArray ElementArray::over(std::string_view name, const wire::Tensor& t) {
   require_numeric(name, t);

@@ -119,7 +119,9 @@ class Responder {
   void drop() noexcept {
     // While a handler's exception unwinds, the dispatcher reports that exception
     // instead of this generic message.
-    if (exchange_ && std::uncaught_exceptions() == exceptions_at_start_) {
+    // done() first: the message costs two allocations, and nearly every responder has
+    // answered by now.
+    if (exchange_ && std::uncaught_exceptions() == exceptions_at_start_ && !exchange_->done()) {
       exchange_->fail_if_open("the runner's handler for request " + std::to_string(exchange_->id().value) +
                               " returned without responding");
     }

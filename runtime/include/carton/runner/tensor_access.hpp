@@ -69,6 +69,8 @@ struct TensorLayout {
 // TensorError for a nested tensor, strides of another rank, a size or stride past
 // 2^63-1, or a layout that reads past storage.
 TensorLayout checked_layout(std::string_view name, const wire::Tensor& t);
+// The same checks, building nothing: no allocation.
+void check_layout(std::string_view name, const wire::Tensor& t);
 
 // A numeric tensor's elements in memory aligned for their type, with their layout. It
 // shares ownership of that memory (the received frame, or its own copy).
@@ -116,5 +118,30 @@ ElementArray c_order(std::string_view name, const wire::Tensor& t);
 // The elements with the tensor's own strides, aligned: a view unless misaligned, else one
 // copy of the stored elements.
 ElementArray aligned(std::string_view name, const wire::Tensor& t);
+
+namespace detail {
+const void* c_order_elements(std::string_view name, const wire::Tensor& t, std::size_t element,
+                             void* (*scratch)(void* self, std::size_t bytes), void* self);
+}  // namespace detail
+
+// c_order() for a small tensor on a hot path (a row or a few per request): the elements
+// in C order and aligned, as a pointer into the tensor's storage when they already are
+// so, else copied into `scratch`, which the caller reuses (a thread_local, say), so
+// that no request allocates: ElementArray's layout and owner cost more than the walk
+// of a one-row request. Valid while the tensor and `scratch` are. T must be the
+// tensor's dtype (TensorError otherwise); checks and throws as c_order().
+template <class T>
+const T* c_order_elements(std::string_view name, const wire::Tensor& t, std::vector<T>& scratch) {
+  if (wire::DTypeOf<T>::value != t.dtype()) {
+    throw TensorError("input '" + std::string(name) + "' is " + wire::to_string(t.dtype()) + ", read as " +
+                      wire::to_string(wire::DTypeOf<T>::value));
+  }
+  auto grow = [](void* self, std::size_t bytes) -> void* {
+    auto& v = *static_cast<std::vector<T>*>(self);
+    v.resize(bytes / sizeof(T));
+    return v.data();
+  };
+  return static_cast<const T*>(detail::c_order_elements(name, t, sizeof(T), grow, &scratch));
+}
 
 }  // namespace carton::runner

@@ -27,8 +27,16 @@ class Bytes {
     std::size_t n = owner->size();
     return Bytes(std::move(owner), p, n);
   }
+  // A copy it owns, aligned for every element type.
   static Bytes copy_of(const void* p, std::size_t n) {
     const auto* b = static_cast<const std::uint8_t*>(p);
+    if (n <= kSmallCopyBytes) {
+      // One allocation, not two (the vector's and the owner's): a reply's few values
+      // are copied once per request, and two allocations cost more than the copy.
+      auto owner = std::make_shared<SmallBlock>();
+      if (n != 0) std::memcpy(owner->bytes, b, n);
+      return Bytes(owner, owner->bytes, n);
+    }
     return adopt(std::vector<std::uint8_t>(b, b + n));
   }
   static Bytes copy_of(std::string_view s) { return copy_of(s.data(), s.size()); }
@@ -55,6 +63,14 @@ class Bytes {
   friend bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
 
  private:
+  // Copies up to this size live in the owner's own block: a row's outputs, or a small
+  // batch's, fit.
+  static constexpr std::size_t kSmallCopyBytes = 256;
+  struct alignas(16) SmallBlock {
+    SmallBlock() {}  // not value-initialized: make_shared would zero what the copy fills
+    std::uint8_t bytes[kSmallCopyBytes];
+  };
+
   std::shared_ptr<const void> owner_;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
