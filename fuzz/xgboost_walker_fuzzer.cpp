@@ -40,7 +40,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const std::invalid_argument&) {
     return 0;
   }
-  xgb::PackedTrees trees(m);
+  xgb::PackedTrees trees;
+  try {
+    trees = xgb::PackedTrees(m, kFeatures);
+  } catch (const std::invalid_argument&) {
+    return 0;  // outside what it packs: left to XGBoost
+  }
   trees.set_missing(-1.0f, /*nan_only=*/false);
   const float nan = std::numeric_limits<float>::quiet_NaN();
   // Rows with every kind of value: missing, the missing marker, categories, past the
@@ -50,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < 16 * kFeatures; ++i) rows.push_back(values[(i * 7 + i / kFeatures) % 12]);
   std::vector<float> sums(16 * m.groups);
   for (std::size_t n : {std::size_t(1), std::size_t(3), std::size_t(16)}) {
-    trees.add_leaves(rows.data(), n, kFeatures, 0.5f, sums.data(), m.groups);
+    trees.add_leaves(rows.data(), n, 0.5f, sums.data(), m.groups);
   }
   return 0;
 }

@@ -1,13 +1,22 @@
 #include "packed_trees.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace carton::runners::xgboost {
 
-PackedTrees::PackedTrees(const WalkedModel& m)
-    : sets_(m.category_sets), bits_(m.category_bits), dart_(!m.tree_weights.empty()) {
+PackedTrees::PackedTrees(const WalkedModel& m, std::uint64_t features)
+    : sets_(m.category_sets), bits_(m.category_bits), features_(features), dart_(!m.tree_weights.empty()) {
+  if (!m.roots.empty() && features > kMaxFeatures) {  // gblinear has no trees to pack
+    throw std::invalid_argument(std::to_string(features) + " features, more than the " +
+                                std::to_string(kMaxFeatures) + " a packed node names");
+  }
+  // A leaf reads the row's sentinel, past its features (see the header).
+  const auto sentinel = static_cast<std::uint32_t>(features);
   nodes_.reserve(m.nodes.size());
   // Each tree breadth first: (its index in m.nodes, its depth). read_walked_model made
   // sure every node is the child of at most one and every child is inside its tree, so
@@ -21,19 +30,23 @@ PackedTrees::PackedTrees(const WalkedModel& m)
       const auto [from, depth] = queue[i];
       const WalkedModel::Node& in = m.nodes[static_cast<std::size_t>(from)];
       const auto at = static_cast<std::uint32_t>(tree.root + i);  // breadth first: the queue's order
-      Node& out = nodes_[at];
       if (in.left < 0) {
-        out = {in.value, at, kLeaf};
+        // -inf < value must hold for the leaf to stay (and NaN < anything never does).
+        if (!(in.value > -INFINITY)) throw std::invalid_argument("a leaf whose value is NaN or -inf");
+        nodes_[at] = {in.value, kDefaultLeft | sentinel};
         continue;
       }
-      const auto left = static_cast<std::uint32_t>(nodes_.size());
-      out.left = left;
-      out.meta = in.feature | (in.default_left ? kDefaultLeft : 0);
-      out.value = in.value;
+      if (in.feature >= features) throw std::invalid_argument("a split past the features");
+      const auto offset = static_cast<std::uint64_t>(nodes_.size()) - at;
+      if (offset >= kMaxTreeNodes) {
+        throw std::invalid_argument("a tree of more than " + std::to_string(kMaxTreeNodes) + " nodes");
+      }
+      Node out{in.value, static_cast<std::uint32_t>(offset << 16) | in.feature | (in.default_left ? kDefaultLeft : 0)};
       if (in.categories != WalkedModel::kNumerical) {
-        out.meta |= kCategorical;
+        out.word |= kCategorical;
         std::memcpy(&out.value, &in.categories, sizeof out.value);
       }
+      nodes_[at] = out;
       nodes_.push_back({});
       nodes_.push_back({});
       queue.push_back({in.left, depth + 1});
@@ -55,18 +68,36 @@ std::uint32_t PackedTrees::in_set(const Node& node, float v) const {
   return c / 32 < set.words && (bits_[set.begin + c / 32] >> (c % 32) & 1);
 }
 
-void PackedTrees::add_leaves(const float* rows, std::size_t n, std::uint64_t features, float base, float* sums,
-                             std::uint64_t groups) const {
+void PackedTrees::add_leaves(const float* rows, std::size_t n, float base, float* sums, std::uint64_t groups) const {
+  // The rows with their sentinels: a copy of the few rows a request walks, in memory
+  // the thread reuses.
+  thread_local std::vector<float> padded;
+  const std::size_t stride = features_ + 1;
+  padded.resize(n * stride);
+  for (std::size_t r = 0; r < n; ++r) {
+    std::memcpy(padded.data() + r * stride, rows + r * features_, features_ * sizeof(float));
+    padded[r * stride + features_] = -INFINITY;
+  }
+  // Rows without a missing value (the usual ones) take a walk that tests for none: a
+  // step is then a load, a compare and two adds (a third fewer instructions).
+  bool missing = false;
+  for (std::size_t r = 0; r < n; ++r) {
+    const float* row = padded.data() + r * stride;
+    for (std::size_t j = 0; j < features_; ++j) missing |= is_missing(row[j]);
+  }
   const bool categories = !sets_.empty();
-  if (categories && nan_only_) return walk<true, true>(rows, n, features, base, sums, groups);
-  if (categories) return walk<true, false>(rows, n, features, base, sums, groups);
-  if (nan_only_) return walk<false, true>(rows, n, features, base, sums, groups);
-  walk<false, false>(rows, n, features, base, sums, groups);
+  if (!missing) {
+    return categories ? walk<true, kNoneMissing>(padded.data(), n, base, sums, groups)
+                      : walk<false, kNoneMissing>(padded.data(), n, base, sums, groups);
+  }
+  if (categories && nan_only_) return walk<true, kNanMissing>(padded.data(), n, base, sums, groups);
+  if (categories) return walk<true, kValueMissing>(padded.data(), n, base, sums, groups);
+  if (nan_only_) return walk<false, kNanMissing>(padded.data(), n, base, sums, groups);
+  walk<false, kValueMissing>(padded.data(), n, base, sums, groups);
 }
 
-template <bool kCategories, bool kNanOnly>
-void PackedTrees::walk(const float* rows, std::size_t n, std::uint64_t features, float base, float* sums,
-                       std::uint64_t groups) const {
+template <bool kCategories, PackedTrees::Missing kMissing>
+void PackedTrees::walk(const float* rows, std::size_t n, float base, float* sums, std::uint64_t groups) const {
   // kBlock walks at once: the n rows, each down `per_row` consecutive trees (fewer rows,
   // more trees each), so that a lone row has independent walks to overlap as well.
   const std::size_t per_row = kBlock / n;
@@ -81,7 +112,7 @@ void PackedTrees::walk(const float* rows, std::size_t n, std::uint64_t features,
     for (std::size_t r = 0, k = 0; r < n; ++r) {
       for (std::size_t j = 0; j < trees; ++j, ++k) {
         at[k] = trees_[t + j].root;
-        row_of[k] = rows + r * features;
+        row_of[k] = rows + r * (features_ + 1);
       }
     }
     // A lane whose tree is shallower than `depth` stays on its leaf (a leaf's child is
@@ -93,11 +124,11 @@ void PackedTrees::walk(const float* rows, std::size_t n, std::uint64_t features,
       // 1.78 against 2.08).
       for (std::uint32_t level = 0; level < depth; ++level) {
 #pragma GCC unroll 16
-        for (std::size_t k = 0; k < kBlock; ++k) at[k] = step<kCategories, kNanOnly>(nodes_[at[k]], rows);
+        for (std::size_t k = 0; k < kBlock; ++k) at[k] = step<kCategories, kMissing>(at[k], rows);
       }
     } else {
       for (std::uint32_t level = 0; level < depth; ++level) {
-        for (std::size_t k = 0; k < lanes; ++k) at[k] = step<kCategories, kNanOnly>(nodes_[at[k]], row_of[k]);
+        for (std::size_t k = 0; k < lanes; ++k) at[k] = step<kCategories, kMissing>(at[k], row_of[k]);
       }
     }
     // Each row adds its leaves in tree order.

@@ -77,13 +77,13 @@ void check_inputs(const Booster& booster, bool validate_features, const Tensors&
   runner::require_rank(kInput, x, 2, "[N, F]: N rows of F features");
   if (x.shape()[0] == 0) throw runner::TensorError("input 'input': it has no rows (N = 0); send at least one");
   if (validate_features) runner::require_dim(kInput, x, 1, booster.num_features(), "features");
-  runner::checked_layout(kInput, x);
+  runner::check_layout(kInput, x);
   if (const auto it = inputs.find(kBaseMargin); it != inputs.end()) {
     const wire::Tensor& m = it->second;
     runner::require_dtype(kBaseMargin, m, {wire::DType::kFloat32, wire::DType::kFloat64});
     if (m.shape().size() != 1 && m.shape().size() != 2) runner::require_rank(kBaseMargin, m, 2, "[N] or [N, G]");
     runner::require_dim(kBaseMargin, m, 0, x.shape()[0], "rows, as in 'input'");
-    runner::checked_layout(kBaseMargin, m);
+    runner::check_layout(kBaseMargin, m);
   }
 }
 
@@ -102,21 +102,27 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
   const wire::Tensor& x = inputs.at(kInput);
   Tensors out;
   if (walks(walker, booster, inputs)) {
-    const runner::ElementArray rows = runner::c_order(kInput, x);  // a copy only when misaligned: few rows
+    // A few rows per request, on the thread that read it: reused memory, so that the
+    // request allocates only its reply (tensor_access.hpp, c_order_elements).
+    thread_local std::vector<float> rows, values;
+    thread_local std::vector<double> wide;
     const std::uint64_t n = x.shape()[0], per_row = walker->outputs_per_row();
-    std::vector<float> values(n * per_row);
+    const float* in;
     if (x.dtype() == wire::DType::kFloat32) {
-      walker->predict(rows.data_as<float>(), n, values.data());
+      in = runner::c_order_elements<float>(kInput, x, rows);
     } else {
       // XGBoost's in-place prediction reads a float64 value as static_cast<float> of it
       // (1.7's ArrayInterface::operator()), before any split or missing test: so here.
-      const double* in = rows.data_as<double>();
-      std::vector<float> narrowed(in, in + n * booster.num_features());
-      walker->predict(narrowed.data(), n, values.data());
+      const double* d = runner::c_order_elements<double>(kInput, x, wide);
+      rows.assign(d, d + n * booster.num_features());
+      in = rows.data();
     }
+    values.resize(n * per_row);
+    walker->predict(in, n, values.data());
     // Booster.predict's shapes: [N] for one value per row, else [N, groups].
     wire::Shape shape = per_row == 1 ? wire::Shape{n} : wire::Shape{n, per_row};
-    out.insert_or_assign(kOutput, wire::Tensor::from_values<float>(std::move(shape), std::move(values)));
+    out.insert_or_assign(kOutput, wire::Tensor::copy_of(wire::DType::kFloat32, std::move(shape), values.data(),
+                                                        values.size() * sizeof(float)));
     return out;
   }
   const DenseRows rows = rows_of(x.bytes().data(), x.dtype(), runner::checked_layout(kInput, x));

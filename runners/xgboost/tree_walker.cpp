@@ -21,7 +21,7 @@ constexpr std::size_t kMaxCheckRows = 4096;
 constexpr std::size_t kMaxCheckValues = std::size_t(1) << 22;
 
 // The pseudo-random rows of the check, beside the rows made to reach each branch.
-constexpr std::size_t kRandomCheckRows = 64;
+constexpr std::size_t kRandomCheckRows = 96;
 
 float sigmoid(float x) {
   // XGBoost 1.7's common::Sigmoid, which clamps before expf so that it cannot overflow.
@@ -75,7 +75,10 @@ std::vector<float> check_rows(const WalkedModel& m, std::uint64_t f, float missi
     for (std::uint64_t j = 0; j < f; ++j) {
       state = state * 1664525u + 1013904223u;  // a linear congruential sequence: the same rows every run
       const std::uint32_t r = state >> 8;
-      rows.push_back(r % 11 == 0 ? nan : static_cast<float>(static_cast<double>(r % 4001) / 400.0 - 5.0));
+      // The first half has no missing value: a block of rows without one takes a walk
+      // of its own (packed_trees.hpp), checked here as the other is.
+      const bool absent = i >= kRandomCheckRows / 2 && r % 11 == 0;
+      rows.push_back(absent ? nan : static_cast<float>(static_cast<double>(r % 4001) / 400.0 - 5.0));
     }
   }
   rows.resize(rows.size() + f, missing);
@@ -106,7 +109,12 @@ std::unique_ptr<const TreeWalker> TreeWalker::make(const Booster& booster, const
   w->per_row_ = t == WalkedModel::Transform::kLargest && !config.output_margin ? 1 : w->m_.groups;
   w->features_ = f;
 
-  w->trees_ = PackedTrees(w->m_);
+  try {
+    w->trees_ = PackedTrees(w->m_, f);
+  } catch (const std::exception& e) {
+    if (why) *why = std::string("the runner does not walk this model's trees: ") + e.what();
+    return nullptr;
+  }
   w->trees_.set_missing(static_cast<float>(config.missing), std::isnan(config.missing));
   const std::vector<float> rows = check_rows(w->m_, f, static_cast<float>(config.missing));
   // The walk reads the packed trees only; the nodes as read were for the check's rows.
@@ -148,18 +156,23 @@ void TreeWalker::walk_linear(const float* row, float* sums) const {
 void TreeWalker::predict(const float* rows, std::uint64_t n, float* out) const {
   using Transform = WalkedModel::Transform;
   const std::uint64_t groups = m_.groups;
-  std::vector<float> block(PackedTrees::kBlock * groups);
+  // A block's sums: on the stack for up to kStackGroups groups (a request walks a few
+  // rows, and an allocation would cost as much as a small model's walk).
+  constexpr std::uint64_t kStackGroups = 16;
+  float on_stack[PackedTrees::kBlock * kStackGroups];
+  std::vector<float> on_heap(groups > kStackGroups ? PackedTrees::kBlock * groups : 0);
+  float* const block = on_heap.empty() ? on_stack : on_heap.data();
   for (std::uint64_t first = 0; first < n; first += PackedTrees::kBlock) {
     const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(PackedTrees::kBlock, n - first));
     const float* in = rows + first * features_;
-    std::fill(block.begin(), block.end(), base_margin_);
+    std::fill(block, block + PackedTrees::kBlock * groups, base_margin_);
     if (m_.linear.empty()) {
-      trees_.add_leaves(in, count, features_, base_margin_, block.data(), groups);
+      trees_.add_leaves(in, count, base_margin_, block, groups);
     } else {
-      for (std::size_t k = 0; k < count; ++k) walk_linear(in + k * features_, block.data() + k * groups);
+      for (std::size_t k = 0; k < count; ++k) walk_linear(in + k * features_, block + k * groups);
     }
     for (std::size_t k = 0; k < count; ++k) {
-      const float* sums = block.data() + k * groups;
+      const float* sums = block + k * groups;
       float* o = out + (first + k) * per_row_;
       if (output_margin_ || m_.transform == Transform::kIdentity) {
         std::copy(sums, sums + groups, o);

@@ -88,6 +88,15 @@ BOOST_AUTO_TEST_CASE(walked_trees_give_xgboost_bits_on_rows_never_checked) {
           walker->predict(rows.data() + first * booster.num_features(), count, got.data() + first * per_row);
         }
         BOOST_TEST(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0);
+        // Rows without a missing value, which take a walk that tests for none.
+        auto present = rows;
+        for (float& v : present) v = std::isnan(v) ? 0.25f : v;
+        const auto expected_present = xgboost_predicts(booster, predict_config, present, n);
+        for (std::uint64_t first = 0, size = 1; first < n; first += size, size = size % 19 + 1) {
+          const std::uint64_t count = std::min(size, n - first);
+          walker->predict(present.data() + first * booster.num_features(), count, got.data() + first * per_row);
+        }
+        BOOST_TEST(std::memcmp(got.data(), expected_present.data(), got.size() * sizeof(float)) == 0);
       }
     }
   }
@@ -143,4 +152,33 @@ BOOST_AUTO_TEST_CASE(a_category_past_its_limit_is_left_to_xgboost) {
   big.insert(at + key.size(), "1048576,");
   BOOST_TEST(!xgb::TreeWalker::make(booster_from(big), config, predict_config, &why));
   BOOST_TEST(why.find("a category out of range") != std::string::npos, why);
+}
+
+BOOST_AUTO_TEST_CASE(packed_trees_refuse_what_a_node_word_cannot_hold) {
+  // One split on feature 0 with two leaves: packed, walked, and refused for a leaf that
+  // would move off itself (NaN or -inf: -inf < value fails) or past the limits.
+  auto model = [](float leaf) {
+    xgb::WalkedModel m;
+    m.nodes = {{1, 2, 0, 0.5f, xgb::WalkedModel::kNumerical, true}, {-1, -1, 0, leaf}, {-1, -1, 0, 2.0f}};
+    m.roots = {0};
+    m.group_of = {0};
+    return m;
+  };
+  const xgb::PackedTrees trees(model(1.0f), 3);
+  const float rows[] = {0.25f, 9.0f, 9.0f, 0.75f, 9.0f, 9.0f, std::nanf(""), 9.0f, 9.0f};
+  float sums[3] = {0, 0, 0};
+  trees.add_leaves(rows, 3, 0.0f, sums, 1);
+  BOOST_TEST(sums[0] == 1.0f);
+  BOOST_TEST(sums[1] == 2.0f);
+  BOOST_TEST(sums[2] == 1.0f);  // missing: the default, left
+  for (const float bad : {std::nanf(""), -INFINITY}) {
+    BOOST_CHECK_EXCEPTION(xgb::PackedTrees(model(bad), 3), std::invalid_argument, [](const std::invalid_argument& e) {
+      return std::string(e.what()) == "a leaf whose value is NaN or -inf";
+    });
+  }
+  BOOST_CHECK_NO_THROW(xgb::PackedTrees(model(INFINITY), 3));
+  BOOST_CHECK_EXCEPTION(xgb::PackedTrees(model(1.0f), xgb::PackedTrees::kMaxFeatures + 1), std::invalid_argument,
+                        [](const std::invalid_argument& e) {
+                          return std::string(e.what()) == "16384 features, more than the 16383 a packed node names";
+                        });
 }
