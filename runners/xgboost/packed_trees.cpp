@@ -131,20 +131,19 @@ void PackedTrees::walk(const float* rows, std::size_t n, float base, float* sums
         for (std::size_t k = 0; k < lanes; ++k) at[k] = step<kCategories, kMissing>(at[k], row_of[k]);
       }
     }
-    // Each row adds its leaves in tree order.
+    // Each row adds its leaves in tree order, in a register when there is one group:
+    // through memory, each addition waits for the last one's store (~10 cycles a tree,
+    // most of a small tree's walk), and the order of the additions is fixed.
     for (std::size_t r = 0, k = 0; r < n; ++r) {
+      if (groups == 1) {
+        float sum = sums[r];
+        for (std::size_t j = 0; j < trees; ++j, ++k) sum = add_leaf(sum, nodes_[at[k]].value, base, t + j);
+        sums[r] = sum;
+        continue;
+      }
       for (std::size_t j = 0; j < trees; ++j, ++k) {
-        const Tree& tree = trees_[t + j];
-        float& sum = sums[r * groups + tree.group];
-        const float leaf = nodes_[at[k]].value;
-        if (!dart_) {
-          sum += leaf;
-        } else {
-          // Dart's in-place prediction: each tree predicted alone from the base margin,
-          // then (that - the base margin) x the tree's weight added.
-          const float alone = base + leaf;
-          sum += (alone - base) * tree.weight;
-        }
+        float& sum = sums[r * groups + trees_[t + j].group];
+        sum = add_leaf(sum, nodes_[at[k]].value, base, t + j);
       }
     }
   }

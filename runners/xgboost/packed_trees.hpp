@@ -89,6 +89,14 @@ class PackedTrees {
     const Node& node = nodes_[at];
     return at + (node.word >> 16) + goes_right<kCategories, kMissing>(node, row[node.word & kFeature]);
   }
+  // `sum` with tree `tree`'s `leaf` added.
+  float add_leaf(float sum, float leaf, float base, std::size_t tree) const {
+    if (!dart_) return sum + leaf;
+    // Dart's in-place prediction: each tree predicted alone from the base margin, then
+    // (that - the base margin) x the tree's weight added.
+    const float alone = base + leaf;
+    return sum + (alone - base) * trees_[tree].weight;
+  }
   std::uint32_t in_set(const Node& node, float v) const;
   template <bool kCategories, Missing kMissing>
   void walk(const float* rows, std::size_t n, float base, float* sums, std::uint64_t groups) const;
