@@ -98,10 +98,11 @@ bool walks(const TreeWalker* walker, const Booster& booster, const Tensors& inpu
 
 Tensors predict(const Booster& booster, const std::string& config, bool validate_features, const Tensors& inputs,
                 const TreeWalker* walker) {
-  check_inputs(booster, validate_features, inputs);
-  const wire::Tensor& x = inputs.at(kInput);
   Tensors out;
-  if (walks(walker, booster, inputs)) {
+  // walks() has checked what check_inputs() would of a walked request but its rows
+  // (at least one) and its layout (c_order_elements checks it).
+  if (walks(walker, booster, inputs) && inputs.begin()->second.shape()[0] > 0) {
+    const wire::Tensor& x = inputs.begin()->second;
     // A few rows per request, on the thread that read it: reused memory, so that the
     // request allocates only its reply (tensor_access.hpp, c_order_elements).
     thread_local std::vector<float> rows, values;
@@ -125,6 +126,8 @@ Tensors predict(const Booster& booster, const std::string& config, bool validate
                                                         values.size() * sizeof(float)));
     return out;
   }
+  check_inputs(booster, validate_features, inputs);
+  const wire::Tensor& x = inputs.at(kInput);
   const DenseRows rows = rows_of(x.bytes().data(), x.dtype(), runner::checked_layout(kInput, x));
 
   // The base margin is N or N x G values, small beside the rows: aligned() copies it
