@@ -10,12 +10,11 @@
 // the trees stay in cache while they do.
 //
 // A node is 8 bytes (its value, and one word: the offset to its left child, two flags
-// and its feature), so that a step is a few instructions and a model's nodes take two
-// thirds of the cache 12-byte nodes took: at 16 clients through carton's core a walk
-// costs up to twice its in-process time, mostly in cache misses. A leaf has offset 0
-// and reads a feature past the row's last, which the walk sets to -inf: -inf < value
-// for any leaf value but NaN and -inf (refused), so a leaf never moves, without a test
-// for being one. Hence the limits: kMaxFeatures features, kMaxTreeNodes nodes a tree.
+// and its feature): the walk is bound by its instructions (~12 a step), and a model's
+// nodes take two thirds of the cache 12-byte nodes took. A leaf has offset 0 and reads
+// a feature past the row's last, which the walk sets to -inf: -inf < value for any
+// leaf value but NaN and -inf (refused), so a leaf never moves, without a test for
+// being one. Hence the limits: kMaxFeatures features, kMaxTreeNodes nodes a tree.
 //
 // Sums are the same bits as a walk row by row: each row still adds its trees' leaves
 // in tree order, one float addition at a time (and dart's weighting, walked_model.hpp).
