@@ -67,7 +67,6 @@ void InferQueue::drain(const InferPolicy& policy) {
     // nobody is (HandlerScope::step_aside): the next run to end reads what came meanwhile.
     const bool wake_reader = running_ > started_ || running_ < policy.instances;
     lock.unlock();
-    detail::HeldReplies::release();  // the run may be long: replies held meanwhile go now
     if (policy.instances > 1 && !handed_over) {
       if (wake_reader) {
         runtime::HandlerScope::will_block();
@@ -118,7 +117,8 @@ void InferQueue::wait_for_batch(std::unique_lock<std::mutex>& lock, const InferP
 }
 
 void InferQueue::run_alone(Request& request, bool in_burst) {
-  // A run not as cheap as a reply may be long: replies this thread holds go first.
+  // A run not as cheap as a reply may be long: replies this thread holds go first (the
+  // one place for a run of one request, whether submit() or drain() started it).
   if (!in_burst) detail::HeldReplies::release();
   Tensors outputs;
   try {
@@ -132,6 +132,8 @@ void InferQueue::run_alone(Request& request, bool in_burst) {
 
 void InferQueue::run_batch(std::deque<Queued> batch) {
   if (batch.size() == 1) return run_alone(batch.front().request);
+  // As run_alone(): the run may be long, so replies this thread holds go first.
+  detail::HeldReplies::release();
   std::vector<const Tensors*> inputs;
   std::vector<std::uint64_t> rows;
   for (const Queued& q : batch) {
