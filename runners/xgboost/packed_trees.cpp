@@ -71,18 +71,16 @@ std::uint32_t PackedTrees::in_set(const Node& node, float v) const {
 void PackedTrees::add_leaves(const float* rows, std::size_t n, float base, float* sums, std::uint64_t groups) const {
   // The rows with their sentinels: a copy of the few rows a request walks, in memory
   // the thread reuses.
+  // Rows without a missing value (the usual ones) take a walk that tests for none: a
+  // step is then a load, a compare and two adds (a third fewer instructions).
   thread_local std::vector<float> padded;
   const std::size_t stride = features_ + 1;
   padded.resize(n * stride);
-  for (std::size_t r = 0; r < n; ++r) {
-    std::memcpy(padded.data() + r * stride, rows + r * features_, features_ * sizeof(float));
-    padded[r * stride + features_] = -INFINITY;
-  }
-  // Rows without a missing value (the usual ones) take a walk that tests for none: a
-  // step is then a load, a compare and two adds (a third fewer instructions).
   bool missing = false;
   for (std::size_t r = 0; r < n; ++r) {
-    const float* row = padded.data() + r * stride;
+    float* row = padded.data() + r * stride;
+    std::memcpy(row, rows + r * features_, features_ * sizeof(float));
+    row[features_] = -INFINITY;
     for (std::size_t j = 0; j < features_; ++j) missing |= is_missing(row[j]);
   }
   const bool categories = !sets_.empty();
