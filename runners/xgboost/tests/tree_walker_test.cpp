@@ -154,12 +154,12 @@ BOOST_AUTO_TEST_CASE(a_category_past_its_limit_is_left_to_xgboost) {
   BOOST_TEST(why.find("a category out of range") != std::string::npos, why);
 }
 
-BOOST_AUTO_TEST_CASE(packed_trees_refuse_what_a_node_word_cannot_hold) {
-  // One split on feature 0 with two leaves: packed, walked, and refused for a leaf that
-  // would move off itself (NaN or -inf: -inf < value fails) or past the limits.
-  auto model = [](float leaf) {
+BOOST_AUTO_TEST_CASE(packed_trees_walk_any_leaf_and_refuse_what_a_node_word_cannot_hold) {
+  // One split on feature 0 with two leaves: packed, walked with leaves of any value
+  // (a leaf stays whatever its bits), and refused past the limits.
+  auto model = [](float leaf, float threshold = 0.5f) {
     xgb::WalkedModel m;
-    m.nodes = {{1, 2, 0, 0.5f, xgb::WalkedModel::kNumerical, true}, {-1, -1, 0, leaf}, {-1, -1, 0, 2.0f}};
+    m.nodes = {{1, 2, 0, threshold, xgb::WalkedModel::kNumerical, true}, {-1, -1, 0, leaf}, {-1, -1, 0, 2.0f}};
     m.roots = {0};
     m.group_of = {0};
     return m;
@@ -171,14 +171,50 @@ BOOST_AUTO_TEST_CASE(packed_trees_refuse_what_a_node_word_cannot_hold) {
   BOOST_TEST(sums[0] == 1.0f);
   BOOST_TEST(sums[1] == 2.0f);
   BOOST_TEST(sums[2] == 1.0f);  // missing: the default, left
-  for (const float bad : {std::nanf(""), -INFINITY}) {
-    BOOST_CHECK_EXCEPTION(xgb::PackedTrees(model(bad), 3), std::invalid_argument, [](const std::invalid_argument& e) {
-      return std::string(e.what()) == "a leaf whose value is NaN or -inf";
-    });
+  for (const float leaf : {std::nanf(""), -INFINITY, INFINITY, -0.0f}) {
+    float sum[1] = {-0.0f};  // -0 + leaf is the leaf, bit for bit
+    xgb::PackedTrees(model(leaf), 3).add_leaves(rows, 1, 0.0f, sum, 1);
+    BOOST_TEST(std::memcmp(&sum[0], &leaf, sizeof leaf) == 0, leaf);
   }
-  BOOST_CHECK_NO_THROW(xgb::PackedTrees(model(INFINITY), 3));
+  // XGBoost's `value < NaN` is false: every present value goes right.
+  float right[3] = {0, 0, 0};
+  xgb::PackedTrees(model(1.0f, std::nanf("")), 3).add_leaves(rows, 3, 0.0f, right, 1);
+  BOOST_TEST(right[0] == 2.0f);
+  BOOST_TEST(right[1] == 2.0f);
+  BOOST_TEST(right[2] == 1.0f);  // missing: still the default
   BOOST_CHECK_EXCEPTION(xgb::PackedTrees(model(1.0f), xgb::PackedTrees::kMaxFeatures + 1), std::invalid_argument,
                         [](const std::invalid_argument& e) {
-                          return std::string(e.what()) == "16384 features, more than the 16383 a packed node names";
+                          return std::string(e.what()) == "65536 features, more than the 65535 a packed node names";
                         });
+  // A full tree (heap order is breadth first): its last split's left child lies
+  // 2^depth - 1 nodes on, which 16 bits hold up to depth 16.
+  auto full = [](std::int32_t depth) {
+    xgb::WalkedModel m;
+    const std::int32_t splits = (1 << depth) - 1;
+    for (std::int32_t i = 0; i < 2 * splits + 1; ++i) {
+      if (i < splits) {
+        m.nodes.push_back({2 * i + 1, 2 * i + 2, 0, 0.5f, xgb::WalkedModel::kNumerical, true});
+      } else {
+        m.nodes.push_back({-1, -1, 0, 1.0f});
+      }
+    }
+    m.roots = {0};
+    m.group_of = {0};
+    return m;
+  };
+  BOOST_CHECK_NO_THROW(xgb::PackedTrees(full(16), 3));
+  BOOST_CHECK_EXCEPTION(xgb::PackedTrees(full(17), 3), std::invalid_argument, [](const std::invalid_argument& e) {
+    return std::string(e.what()) == "a tree of more than 65536 nodes";
+  });
+}
+BOOST_AUTO_TEST_CASE(ordered_keys_compare_as_their_floats) {
+  const float values[] = {-INFINITY, -3.4e38f, -1.5f, -1.0e-45f, -0.0f, 0.0f, 1.0e-45f, 1.0e-38f, 0.5f, 1.0f,
+                          3.4e38f,   INFINITY};
+  for (const float a : values) {
+    const std::uint32_t key = xgb::PackedTrees::ordered_key(a);
+    BOOST_TEST(key != 0u);  // kMissingKey and kSentinelKey are no value's
+    BOOST_TEST(key != ~0u);
+    BOOST_TEST(xgb::PackedTrees::from_ordered_key(key) == a);
+    for (const float b : values) BOOST_TEST((a < b) == (key < xgb::PackedTrees::ordered_key(b)), a << " " << b);
+  }
 }
