@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "carton/runner/cpu_pin.hpp"
+
 namespace carton::runner {
 
 ComputeLanes::ComputeLanes(std::size_t lanes) {
@@ -27,6 +29,7 @@ void ComputeLanes::run(const std::function<void()>& work) {
 }
 
 void ComputeLanes::lane_main() {
+  CpuPin::use_process_cpus();  // made by a thread that may stay on one CPU
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     queued_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });

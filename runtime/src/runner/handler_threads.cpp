@@ -5,6 +5,7 @@
 #include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 
+#include "carton/runner/cpu_pin.hpp"
 #include "carton/runtime/handler_scope.hpp"
 #include "held_replies.hpp"
 
@@ -99,8 +100,10 @@ void HandlerThreads::run_handlers(Task task) {
         wake_watchdog();
       }
     }
+    CpuPin::begin_handler();
     task();
     task = nullptr;  // what the handler captured is freed before the next one starts
+    CpuPin::end_handler();
     if (start != 0) leader_in_.compare_exchange_strong(start, 0);  // unless a newer leader's
     // Replies wait only for handlers already submitted, on a thread that reads on.
     if (waiting_.load() == 0 || leader_.load(std::memory_order_relaxed) != index ||

@@ -80,8 +80,12 @@ detail::Startup detail::start(int argc, char** argv, const RunnerInfo& info) {
                  "How long a cheap reply may wait to leave with those of the requests read with it (0: never)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}))
       ->capture_default_str();
+  bool no_cpu_pin = false;
+  app.add_flag("--no-cpu-pin", no_cpu_pin,
+               "Let a thread serving cheap requests move between CPUs (by default it stays on one while it does)");
   try {
     app.parse(argc, argv);
+    out.options.pin_cheap_work = !no_cpu_pin;
     out.options.revision = parse_revision(revision);
     out.options.max_reply_hold = std::chrono::microseconds(max_reply_hold_us);
   } catch (const CLI::ParseError& e) {

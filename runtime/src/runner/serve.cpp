@@ -15,6 +15,7 @@
 #include "carton/runtime/log.hpp"
 #include "carton/wire/core_revision.hpp"
 #include "carton/wire/messages.hpp"
+#include "carton/runner/cpu_pin.hpp"
 #include "handler_threads.hpp"
 #include "held_replies.hpp"
 
@@ -98,6 +99,7 @@ int detail::serve_with(runtime::Channels channels, const RequestDispatch& dispat
 
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
+  CpuPin::configure(options.pin_cheap_work);
   HandlerThreads threads(io, options.handler_threads, options.max_reply_hold);
 
   auto rpc = FrameChannel::create(io, std::move(channels.rpc), {options.max_frame_bytes, "rpc"});

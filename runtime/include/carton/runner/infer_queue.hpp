@@ -60,6 +60,7 @@ class InferQueue {
   // Runs `request` now on this thread, alone, whatever else runs (ModelHandler's
   // runs_at_once), and answers it, in a burst (Responder::respond_in_burst): the run
   // is as cheap as a reply.
+  // Its thread may stay on its CPU while it runs such requests (cpu_pin.hpp).
   void run_now(Request request) { run_alone(request, /*in_burst=*/true); }
 
  private:

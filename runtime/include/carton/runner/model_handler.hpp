@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "carton/runner/batch_rows.hpp"
+#include "carton/runner/cpu_pin.hpp"
 #include "carton/runner/infer_policy.hpp"
 #include "carton/runner/infer_queue.hpp"
 #include "carton/runner/model_file.hpp"
@@ -77,6 +78,7 @@ class ModelHandler : public RunnerHandler {
   using Tensors = wire::Map<std::string, wire::Tensor>;
 
   void on_load(wire::LoadRequest request, LoadResponder responder) override {
+    CpuPin::release();  // a framework may make its threads here: never on one CPU
     std::shared_ptr<const Model> loaded;
     try {
       loaded = load_served_model(request);
@@ -91,6 +93,7 @@ class ModelHandler : public RunnerHandler {
   }
 
   void on_pack(wire::PackRequest request, PackResponder responder) override {
+    CpuPin::release();
     std::string output_path;
     try {
       output_path = detail::pack_model(context(), request, model_files_,
@@ -175,6 +178,7 @@ class ModelHandler : public RunnerHandler {
     if (runs_at_once(*model, inputs)) {
       return queue_.run_now({std::move(inputs), std::move(responder), std::move(model), std::nullopt});
     }
+    CpuPin::release();  // the framework's own run, on this thread or another
     const InferPolicy policy = infer_policy(*model);
     std::optional<RowSignature> signature;
     if (policy.merges()) {

@@ -38,6 +38,9 @@ struct ServeOptions {
   // "Replies in bursts"); 0: every reply leaves at once. 20 us lets a burst of cheap
   // replies leave in a few writes and is small beside a round trip through the core.
   std::chrono::microseconds max_reply_hold{20};
+  // A thread serving cheap requests (ModelHandler::runs_at_once) stays on the CPU it
+  // runs on while it does (carton/runner/cpu_pin.hpp); ignored with one CPU.
+  bool pin_cheap_work = true;
   // When set, log records go to the core as LogMessage responses while it is there.
   std::shared_ptr<runtime::LogForwarder> logs;
   // When set, each request's handler time is a span in this Chrome trace.
