@@ -19,7 +19,7 @@
 // compare and a packed word took twelve. Missing is one key too (kMissingKey, however
 // the value was missing: NaN or `missing`), turned once per row, so a row with
 // missing values tests one integer, which the compiler makes branch-free: 250 trees of
-// a 5-class model on rows with a fifth missing, 6.5 to 4.1 us a row. Rows without go
+// a 5-class model on rows with a fifth missing, 6.5 to 3.6 us a row. Rows without go
 // from 2.05 to 1.90 us: a step costs ~1 ns here however few its instructions (a
 // synthetic walk of 16 trees in L1 the same), the rest is each block's set-up and sums.
 // A leaf has offset 0 and reads a slot past the row's last, kSentinelKey, above no
